@@ -1,0 +1,61 @@
+"""The validated desired state and where each part of it was written, for messages that name file and line."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from reconciler.spec import AssistantSpec
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int
+    col: int
+
+
+@dataclass
+class SourceMap:
+    """Positions of the value and of the key of every node of one YAML document, by field path."""
+
+    values: dict[Path, Position] = field(default_factory=dict)
+    keys: dict[Path, Position] = field(default_factory=dict)
+
+    def locate(self, path: Path, *, key: bool = False) -> Position:
+        """The position of ``path``, or of its nearest ancestor that exists in the document."""
+        for length in range(len(path), -1, -1):
+            prefix = path[:length]
+            found = (self.keys.get(prefix) if key else None) or self.values.get(prefix)
+            if found is not None:
+                return found
+        return Position(1, 1)
+
+
+@dataclass(frozen=True)
+class SpecSource:
+    file: str
+    source_map: SourceMap
+
+    def where(self, path: Path = (), *, key: bool = False) -> tuple[str, int, int]:
+        position = self.source_map.locate(path, key=key)
+        return self.file, position.line, position.col
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    specs: tuple[AssistantSpec, ...]
+    sources: Mapping[str, SpecSource]
+    """Where each spec was written, by spec id."""
+
+    def by_id(self) -> dict[str, AssistantSpec]:
+        return {spec.id: spec for spec in self.specs}
+
+
+def format_path(path: Path) -> str:
+    """``("context", "tags", 0)`` -> ``context.tags[0]``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text

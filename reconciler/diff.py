@@ -1,0 +1,72 @@
+"""Desired content x live content -> whether they differ and how, with the server's semantics.
+
+Content is ``graph_id, name, description, context, config, metadata``. The server cannot remove a metadata
+key (only set it to null) and stores a cleared description as ``""``, so null, ``""`` and absent compare
+equal where the server cannot tell them apart. The only module that imports deepdiff.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.desired import Path, format_path
+
+
+def comparable(content: dict[str, Any]) -> dict[str, Any]:
+    """``content`` with the distinctions the server cannot keep taken out."""
+    return {
+        "graph_id": content.get("graph_id"),
+        "name": content.get("name"),
+        "description": content.get("description") or "",
+        "context": content.get("context") or {},
+        "config": {k: v for k, v in (content.get("config") or {}).items() if k != "configurable"},
+        "metadata": {k: v for k, v in (content.get("metadata") or {}).items() if v is not None},
+    }
+
+
+def same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return json_equal(comparable(a), comparable(b))
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """Equality of JSON values: numbers by value (1 == 1.0), but booleans are not numbers."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b
+    return type(a) is type(b) and bool(a == b)
+
+
+def differing_paths(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[Path, Any, Any]]:
+    """``(path, before, after)`` for every leaf that differs; lists are compared as whole values."""
+    left, right = comparable(before), comparable(after)
+    if json_equal(left, right):
+        return []
+    from deepdiff import DeepDiff
+
+    diff = DeepDiff(left, right, ignore_numeric_type_changes=True, view="tree")
+    paths: dict[Path, None] = {}
+    for report in diff.values():
+        for level in report:
+            paths[_up_to_first_list(tuple(level.path(output_format="list")))] = None
+    return [(path, _lookup(left, path), _lookup(right, path)) for path in sorted(paths, key=format_path)]
+
+
+def _up_to_first_list(path: Path) -> Path:
+    for index, part in enumerate(path):
+        if isinstance(part, int):
+            return path[:index]
+    return path
+
+
+def _lookup(content: dict[str, Any], path: Path) -> Any:
+    value: Any = content
+    for part in path:
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value

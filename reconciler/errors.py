@@ -1,0 +1,110 @@
+"""Every error reconciler raises, and the exit code each one maps to.
+
+    ReconcilerError                      exit 1 unless stated
+    ├── InvalidSpecError                 files or overlays break the format or their graph's schema (problems)
+    ├── SettingsError                    reconciler.yaml, flags or environment are wrong
+    ├── PlanError                        desired state cannot be planned against this server (problems)
+    ├── ServerError                      the server answered with an error or could not be reached
+    │   └── ServerUnreachableError       connection refused, DNS, timeout (after retries)
+    ├── PlanFileError                    a plan file that cannot be read or has another format_version
+    ├── StalePlanError                   exit 3: the server moved since the plan was made; nothing was written
+    ├── ApplyError                       a write failed or did not land; carries the partial report
+    └── DevServerError                   the ephemeral local server could not be started
+
+Foreign exceptions (httpx, yaml, jsonschema, pydantic) are translated at the module that meets them, with
+``raise ... from exc``; nothing above the boundary sees them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One finding in one file, printed as ``file:line:col: id: field: message``."""
+
+    file: str
+    line: int
+    col: int
+    assistant: str | None = None
+    field: str | None = None
+    message: str = ""
+
+    def __str__(self) -> str:
+        parts = [f"{self.file}:{self.line}:{self.col}"]
+        if self.assistant is not None:
+            parts.append(self.assistant)
+        if self.field:
+            parts.append(self.field)
+        parts.append(self.message)
+        return ": ".join(parts)
+
+
+class ReconcilerError(Exception):
+    """Base of every error reconciler raises on purpose."""
+
+    exit_code = 1
+
+
+class _ProblemsError(ReconcilerError):
+    def __init__(self, problems: Iterable[Problem], *, headline: str) -> None:
+        self.problems = tuple(sorted(problems))
+        super().__init__(f"{headline}: {len(self.problems)} problem(s)")
+
+    def report(self) -> str:
+        return "\n".join(str(problem) for problem in self.problems)
+
+
+class InvalidSpecError(_ProblemsError):
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        super().__init__(problems, headline="invalid desired state")
+
+
+class PlanError(_ProblemsError):
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        super().__init__(problems, headline="cannot plan")
+
+
+class SettingsError(ReconcilerError):
+    pass
+
+
+class ServerError(ReconcilerError):
+    def __init__(self, message: str, *, url: str, status: int | None = None) -> None:
+        self.url = url
+        self.status = status
+        super().__init__(message)
+
+
+class ServerUnreachableError(ServerError):
+    pass
+
+
+class PlanFileError(ReconcilerError):
+    pass
+
+
+class StalePlanError(ReconcilerError):
+    exit_code = 3
+
+    def __init__(self, moved: Iterable[str]) -> None:
+        self.moved = tuple(moved)
+        super().__init__(
+            "the server changed since this plan was made; nothing was written. Plan again.\n"
+            + "\n".join(f"  {line}" for line in self.moved)
+        )
+
+
+class ApplyError(ReconcilerError):
+    def __init__(self, message: str, *, report: object) -> None:
+        self.report = report
+        super().__init__(message)
+
+
+class DevServerError(ReconcilerError):
+    pass

@@ -1,0 +1,87 @@
+"""Live assistants and versions as the server reports them, and the protocols through which the core reads
+and apply writes them. No HTTP here: ``client`` implements these protocols with httpx."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from reconciler.schema import GraphSchema
+from reconciler.spec import OWNER_KEY
+
+SYSTEM_CREATOR = "system"
+
+
+class LiveVersion(BaseModel):
+    """One row of ``POST /assistants/{id}/versions``."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    assistant_id: str
+    version: int
+    graph_id: str
+    name: str | None = None
+    description: str | None = None
+    context: dict[str, Any] = Field(default_factory=dict)
+    config: dict[str, Any] = Field(default_factory=dict)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    created_at: str | None = None
+
+    def content(self) -> dict[str, Any]:
+        """The full state in the reconciler's terms; ``config.configurable`` mirrors context and is left out."""
+        return {
+            "graph_id": self.graph_id,
+            "name": self.name,
+            "description": self.description,
+            "context": dict(self.context or {}),
+            "config": {k: v for k, v in (self.config or {}).items() if k != "configurable"},
+            "metadata": dict(self.metadata or {}),
+        }
+
+
+class LiveAssistant(LiveVersion):
+    """The active version of an assistant, as ``GET /assistants/{id}`` and search return it."""
+
+    updated_at: str | None = None
+
+    @property
+    def owner(self) -> str | None:
+        owner = self.metadata.get(OWNER_KEY)
+        return owner if isinstance(owner, str) else None
+
+    @property
+    def is_system(self) -> bool:
+        return self.metadata.get("created_by") == SYSTEM_CREATOR
+
+
+class LiveReader(Protocol):
+    """What planning may ask of the server."""
+
+    def list_owned(self, owner: str) -> list[LiveAssistant]:
+        """Every assistant whose metadata carries this owner (all pages)."""
+        ...
+
+    def get(self, assistant_id: str) -> LiveAssistant | None:
+        """The assistant, or None when the server has no assistant with that id."""
+        ...
+
+    def versions(self, assistant_id: str) -> list[LiveVersion]:
+        """Every version, newest first."""
+        ...
+
+    def graph_schema(self, graph_id: str) -> GraphSchema | None:
+        """The graph's schemas, or None when the server does not serve that graph."""
+        ...
+
+
+class LiveWriter(LiveReader, Protocol):
+    """What apply may do to the server."""
+
+    def create(self, body: dict[str, Any]) -> LiveAssistant: ...
+
+    def update(self, assistant_id: str, body: dict[str, Any]) -> LiveAssistant: ...
+
+    def set_latest(self, assistant_id: str, version: int) -> LiveAssistant: ...
+
+    def delete(self, assistant_id: str) -> None: ...

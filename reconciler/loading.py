@@ -1,0 +1,211 @@
+"""``assistants.d/*.yaml`` -> ``DesiredState``, or every Problem in every file (InvalidSpecError)."""
+
+from __future__ import annotations
+
+import difflib
+import uuid
+from dataclasses import dataclass, replace
+from pathlib import Path as FilePath
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from reconciler.desired import DesiredState, Path, SpecSource, format_path
+from reconciler.errors import Problem
+from reconciler.spec import AssistantSpec, RunnableConfigSpec, default_assistant_id
+from reconciler.yamlio import Document, read_documents
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+_EXPECTED = {
+    "string_type": "a string",
+    "int_type": "an integer",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "list_type": "a list",
+}
+
+
+def yaml_files(directory: FilePath) -> list[FilePath]:
+    return sorted(p for p in directory.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file())
+
+
+def display_path(path: FilePath) -> str:
+    """Paths relative to the working directory when possible, as a user would type them."""
+    try:
+        return str(path.resolve().relative_to(FilePath.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read_all_documents(directory: FilePath) -> tuple[list[Document], list[Problem]]:
+    if not directory.is_dir():
+        return [], [Problem(display_path(directory), 1, 1, message="directory not found")]
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    for path in yaml_files(directory):
+        file_documents, file_problems = read_documents(path, display_path(path))
+        documents.extend(file_documents)
+        problems.extend(file_problems)
+    return documents, problems
+
+
+@dataclass(frozen=True)
+class ContextTarget:
+    """A document's context with its graph, checked against the graph's schema even when other fields of
+    the same document are wrong, so that one run reports every problem."""
+
+    spec_id: str | None
+    graph_id: str
+    context: dict[str, Any]
+    source: SpecSource
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    desired: DesiredState
+    problems: list[Problem]
+    context_targets: list[ContextTarget]
+
+
+def load_desired_state(directory: FilePath) -> LoadResult:
+    """Read and check the format of every assistant file, collecting every problem."""
+    documents, problems = read_all_documents(directory)
+    specs: list[tuple[AssistantSpec, SpecSource]] = []
+    targets: list[ContextTarget] = []
+    for document in documents:
+        source = SpecSource(document.file, document.source_map)
+        spec, spec_problems = parse_spec(document)
+        problems.extend(spec_problems)
+        if spec is not None:
+            specs.append((spec, source))
+        target = _context_target(document, source)
+        if target is not None:
+            targets.append(target)
+    problems.extend(_duplicate_problems(documents))
+    desired = DesiredState(
+        specs=tuple(spec for spec, _ in specs), sources={spec.id: source for spec, source in specs}
+    )
+    return LoadResult(desired, problems, targets)
+
+
+def _context_target(document: Document, source: SpecSource) -> ContextTarget | None:
+    value = document.value
+    if not isinstance(value, dict) or not isinstance(value.get("graph_id"), str) or not value["graph_id"]:
+        return None
+    context = value.get("context")
+    spec_id = value.get("id") if isinstance(value.get("id"), str) else None
+    return ContextTarget(spec_id, value["graph_id"], context if isinstance(context, dict) else {}, source)
+
+
+def parse_spec(document: Document) -> tuple[AssistantSpec | None, list[Problem]]:
+    value = document.value
+    if not isinstance(value, dict):
+        kind = "a list" if isinstance(value, list) else f"the scalar {value!r}"
+        message = f"a document must be a mapping of assistant fields, got {kind}"
+        return None, [Problem(document.file, document.start.line, document.start.col, message=message)]
+    spec_id = value.get("id") if isinstance(value.get("id"), str) else None
+    inner = [replace(problem, assistant=spec_id) for problem in document.problems]
+    try:
+        spec = AssistantSpec.model_validate(value)
+    except ValidationError as exc:
+        return None, inner + [_problem_from_error(error, document, spec_id) for error in exc.errors()]
+    return (None if inner else spec), inner
+
+
+def _problem_from_error(error: ErrorDetails, document: Document, spec_id: str | None) -> Problem:
+    path: Path = tuple(error["loc"])
+    kind = error["type"]
+    context = error.get("ctx") or {}
+    if "key" in context:
+        path = (*path, str(context["key"]))
+    message = _message(error, path)
+    on_key = kind in ("extra_forbidden", "reserved_metadata_key", "configurable_in_config")
+    position = document.source_map.locate(path if kind != "missing" else path[:-1], key=on_key)
+    return Problem(document.file, position.line, position.col, spec_id, format_path(path), message)
+
+
+def _message(error: ErrorDetails, path: Path) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key" + _did_you_mean(str(path[-1]), _known_keys(path[:-1]))
+    if kind == "missing":
+        return "required key is missing"
+    if kind in _EXPECTED:
+        return f"expected {_EXPECTED[kind]}, got {describe(error['input'])}"
+    if kind == "string_pattern_mismatch" and path == ("id",):
+        return (
+            f"{error['input']!r} is not a valid id: use 1-100 characters of a-z, 0-9, '.', '_', '-', "
+            "starting with a letter or digit"
+        )
+    if kind == "greater_than_equal":
+        return f"must be >= {(error.get('ctx') or {}).get('ge')}, got {describe(error['input'])}"
+    if kind == "string_too_short":
+        return "must not be empty"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def _known_keys(parent: Path) -> list[str]:
+    model = RunnableConfigSpec if parent == ("config",) else AssistantSpec
+    return list(model.model_fields) if len(parent) <= 1 else []
+
+
+def _did_you_mean(word: str, candidates: list[str]) -> str:
+    matches = difflib.get_close_matches(word, candidates, n=1)
+    if matches:
+        return f" (did you mean {matches[0]!r}?)"
+    return f"; allowed: {', '.join(candidates)}" if candidates else ""
+
+
+def describe(value: Any) -> str:
+    """A short, typed rendering of a YAML value for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, str):
+        return f"string {value!r}"
+    if isinstance(value, int | float):
+        return f"number {value}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _duplicate_problems(documents: list[Document]) -> list[Problem]:
+    """Duplicate ids and assistant_ids, across every readable document (valid or not)."""
+    problems: list[Problem] = []
+    seen_ids: dict[str, SpecSource] = {}
+    seen_assistant_ids: dict[str, SpecSource] = {}
+    for document in documents:
+        value = document.value
+        spec_id = value.get("id") if isinstance(value, dict) else None
+        if not isinstance(spec_id, str):
+            continue
+        source = SpecSource(document.file, document.source_map)
+        if spec_id in seen_ids:
+            problems.append(_duplicate(spec_id, "id", spec_id, source, seen_ids[spec_id]))
+            continue
+        seen_ids[spec_id] = source
+        assistant_id = _raw_assistant_id(value, spec_id)
+        if assistant_id in seen_assistant_ids:
+            problems.append(_duplicate(spec_id, "assistant_id", assistant_id, source, seen_assistant_ids[assistant_id]))
+        seen_assistant_ids[assistant_id] = source
+    return problems
+
+
+def _raw_assistant_id(value: dict[str, Any], spec_id: str) -> str:
+    try:
+        return str(uuid.UUID(value["assistant_id"]))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return default_assistant_id(spec_id)
+
+
+def _duplicate(spec_id: str, field: str, value: str, source: SpecSource, first: SpecSource) -> Problem:
+    first_file, first_line, first_col = first.where((field,))
+    file, line, col = source.where((field,))
+    message = f"duplicate {field} {value!r}; also defined at {first_file}:{first_line}:{first_col}"
+    return Problem(file, line, col, spec_id, field, message)

@@ -1,0 +1,141 @@
+"""The plan: a frozen value listing the exact calls that would make the server match git.
+
+It is rendered (``render``) and executed (``apply``), never recomputed in between: ``plan --out`` writes it
+as JSON (``format_version: 1``) and ``apply PLANFILE`` reads the very same actions back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from reconciler.errors import PlanFileError
+
+FORMAT_VERSION = 1
+ACTION_ORDER = ("create", "update", "set_latest", "delete")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Change(_Frozen):
+    """One leaf that differs between the live active version and what the action leads to."""
+
+    path: str
+    """Dotted field path, e.g. ``context.system_prompt``."""
+    before: Any = None
+    after: Any = None
+    sensitive: bool = False
+    """The value is a secret (by the graph's schema or the key's name): renderings mask it."""
+
+
+class Expected(_Frozen):
+    """What the plan saw on the server; apply refuses to write if the server shows anything else."""
+
+    exists: bool
+    version: int | None = None
+    updated_at: str | None = None
+
+
+class _Action(_Frozen):
+    id: str
+    """The spec id (for a delete: the ``reconciler/id`` the assistant carries)."""
+    assistant_id: str
+    graph_id: str
+    expected: Expected
+    changes: tuple[Change, ...] = ()
+
+
+class Create(_Action):
+    action: Literal["create"] = "create"
+    body: dict[str, Any]
+    """The exact ``POST /assistants`` body."""
+
+
+class Update(_Action):
+    action: Literal["update"] = "update"
+    body: dict[str, Any]
+    """The exact ``PATCH /assistants/{id}`` body: the FULL state, dropped metadata keys as null."""
+    adopt: bool = False
+    """The assistant is not managed yet: this update adds the ownership metadata."""
+
+
+class SetLatest(_Action):
+    action: Literal["set_latest"] = "set_latest"
+    version: int
+    reason: Literal["pin", "rollback"]
+    """``pin``: the spec pins this version; ``rollback``: the desired content equals this older version."""
+    content: dict[str, Any]
+    """Full-state update body with that version's content: what the readback must show, and how apply
+    repairs a server whose set_latest leaves fields behind."""
+
+
+class Delete(_Action):
+    action: Literal["delete"] = "delete"
+    name: str | None = None
+
+
+Action = Annotated[Create | Update | SetLatest | Delete, Field(discriminator="action")]
+
+
+class Plan(_Frozen):
+    format_version: Literal[1] = 1
+    server: str
+    owner: str
+    actions: tuple[Action, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    """Spec ids that already match: no call is made for them."""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.actions)
+
+    def summary(self) -> dict[str, int]:
+        counts = {kind: 0 for kind in ACTION_ORDER}
+        for action in self.actions:
+            counts[action.action] += 1
+        return {**counts, "unchanged": len(self.unchanged)}
+
+    def to_json(self, *, include_bodies: bool) -> dict[str, Any]:
+        """The DESIGN.md shape; bodies (real values) only for the plan file."""
+        data = self.model_dump(mode="json", exclude_none=True)
+        data["summary"] = self.summary()
+        if not include_bodies:
+            for action in data["actions"]:
+                action.pop("body", None)
+                action.pop("content", None)
+        return data
+
+
+def sort_actions(actions: list[Create | Update | SetLatest | Delete]) -> tuple[Action, ...]:
+    return tuple(sorted(actions, key=lambda a: (ACTION_ORDER.index(a.action), a.id)))
+
+
+def write_plan_file(plan: Plan, path: Path) -> None:
+    """The plan file holds real values (secrets included): created with mode 0600, never group-readable."""
+    text = json.dumps(plan.to_json(include_bodies=True), indent=2, sort_keys=False) + "\n"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(text)
+
+
+def read_plan_file(path: Path) -> Plan:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PlanFileError(f"cannot read plan file {path}: {exc}") from exc
+    if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
+        found = data.get("format_version") if isinstance(data, dict) else None
+        raise PlanFileError(f"{path}: format_version {found!r} is not supported (expected {FORMAT_VERSION})")
+    data.pop("summary", None)
+    try:
+        return Plan.model_validate(data)
+    except ValidationError as exc:
+        raise PlanFileError(f"{path} is not a reconciler plan: {exc.errors()[0]['msg']}") from exc

@@ -1,0 +1,247 @@
+"""Desired state x live state (through a LiveReader) -> Plan, or PlanError with every problem.
+
+Pure: it sees the server only through the reader it is given, reads versions only for assistants whose
+pin or content needs them, and makes no call at all for an assistant that already matches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from reconciler.desired import DesiredState, Path, format_path
+from reconciler.diff import comparable, differing_paths, json_equal, same_content
+from reconciler.errors import PlanError, Problem
+from reconciler.live import LiveAssistant, LiveReader, LiveVersion
+from reconciler.plan import Change, Create, Delete, Expected, Plan, SetLatest, Update, sort_actions
+from reconciler.redact import is_sensitive_path
+from reconciler.schema import GraphSchema, sensitive_context_keys
+from reconciler.spec import ID_KEY, AssistantSpec
+
+ActionType = Create | Update | SetLatest | Delete
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    desired: DesiredState
+    schemas: dict[str, GraphSchema]
+    """The committed schema of every graph the desired state uses."""
+    owner: str
+    server: str
+    prune: bool = False
+
+
+def build_plan(request: PlanRequest, reader: LiveReader) -> Plan:
+    problems = check_graphs(request, reader)
+    owned = {a.assistant_id: a for a in reader.list_owned(request.owner) if not a.is_system}
+    actions: list[ActionType] = []
+    unchanged: list[str] = []
+    for spec in request.desired.specs:
+        planner = _SpecPlanner(request, reader, spec)
+        live = owned.get(spec.resolved_assistant_id) or reader.get(spec.resolved_assistant_id)
+        try:
+            outcome = planner.plan(live)
+        except _Refused as refused:
+            problems.append(refused.problem)
+            continue
+        if outcome is None:
+            unchanged.append(spec.id)
+        else:
+            actions.append(outcome)
+    wanted = {spec.resolved_assistant_id for spec in request.desired.specs}
+    leftovers = [a for a in owned.values() if a.assistant_id not in wanted]
+    warnings = []
+    if request.prune:
+        actions.extend(_delete(assistant) for assistant in leftovers)
+    elif leftovers:
+        names = ", ".join(sorted(str(a.metadata.get(ID_KEY, a.assistant_id)) for a in leftovers))
+        count = len(leftovers)
+        warnings.append(f"{count} managed assistant(s) no longer in the files (kept; --prune deletes): {names}")
+    if problems:
+        raise PlanError(problems)
+    return Plan(
+        server=request.server,
+        owner=request.owner,
+        actions=sort_actions(actions),
+        unchanged=tuple(sorted(unchanged)),
+        warnings=tuple(warnings),
+    )
+
+
+def check_graphs(request: PlanRequest, reader: LiveReader) -> list[Problem]:
+    """Every graph must be served, with the schema that was committed."""
+    problems = []
+    first_use: dict[str, AssistantSpec] = {}
+    for spec in request.desired.specs:
+        first_use.setdefault(spec.graph_id, spec)
+    for graph_id, spec in sorted(first_use.items()):
+        live = reader.graph_schema(graph_id)
+        file, line, col = request.desired.sources[spec.id].where(("graph_id",))
+        if live is None:
+            message = f"graph {graph_id!r} is not served by {request.server}"
+        elif _schema_drift(request.schemas.get(graph_id), live):
+            message = (
+                f"schema drift: the server's schema for graph {graph_id!r} differs from "
+                f"schemas/graphs/{graph_id}.json; run `reconciler schemas pull --graph {graph_id}` and review the diff"
+            )
+        else:
+            continue
+        problems.append(Problem(file, line, col, spec.id, "graph_id", message))
+    return problems
+
+
+def _schema_drift(committed: GraphSchema | None, live: GraphSchema) -> bool:
+    if committed is None:
+        return True
+    return not (
+        json_equal(committed.context_schema, live.context_schema)
+        and json_equal(committed.config_schema, live.config_schema)
+    )
+
+
+class _Refused(Exception):
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+
+
+class _SpecPlanner:
+    def __init__(self, request: PlanRequest, reader: LiveReader, spec: AssistantSpec) -> None:
+        self.request = request
+        self.reader = reader
+        self.spec = spec
+        self.secrets = sensitive_context_keys(request.schemas.get(spec.graph_id))
+
+    def plan(self, live: LiveAssistant | None) -> ActionType | None:
+        """The action for this spec, or None when it already matches; raises _Refused for a plan error."""
+        if live is None:
+            return self._create()
+        if live.is_system:
+            raise self._refuse(("assistant_id",), "is a system assistant (created_by: system); never managed")
+        if live.owner is not None and live.owner != self.request.owner:
+            raise self._refuse(
+                ("assistant_id",),
+                f"assistant {live.assistant_id} is owned by {live.owner!r}, not {self.request.owner!r}; "
+                "not taking it over",
+            )
+        if self.spec.pin is not None:
+            return self._pin(live)
+        desired = self.spec.content(self.request.owner)
+        if same_content(desired, live.content()):
+            return None
+        older = self._older_version_with(desired, live)
+        if older is not None:
+            return self._set_latest(live, older, "rollback")
+        return Update(
+            id=self.spec.id,
+            assistant_id=live.assistant_id,
+            graph_id=self.spec.graph_id,
+            expected=_seen(live),
+            changes=self._changes(live.content(), desired),
+            body=update_body(desired, live.content()),
+            adopt=live.owner is None,
+        )
+
+    def _create(self) -> ActionType:
+        if self.spec.pin not in (None, 1):
+            raise self._refuse(("pin",), f"pins version {self.spec.pin} but the assistant does not exist yet")
+        desired = self.spec.content(self.request.owner)
+        body = {"assistant_id": self.spec.resolved_assistant_id, **desired, "if_exists": "raise"}
+        return Create(
+            id=self.spec.id,
+            assistant_id=self.spec.resolved_assistant_id,
+            graph_id=self.spec.graph_id,
+            expected=Expected(exists=False),
+            changes=self._changes({}, desired),
+            body=body,
+        )
+
+    def _pin(self, live: LiveAssistant) -> ActionType | None:
+        pin = self.spec.pin
+        target = next((v for v in self.reader.versions(live.assistant_id) if v.version == pin), None)
+        if target is None:
+            raise self._refuse(("pin",), f"version {pin} does not exist (active version is {live.version})")
+        differing = self._declared_fields_differing(target)
+        if differing:
+            fields = ", ".join(differing)
+            raise self._refuse(
+                ("pin",), f"the file's {fields} differ from version {pin}'s; remove them or make them equal"
+            )
+        if live.version == pin and same_content(target.content(), live.content()):
+            return None
+        return self._set_latest(live, target, "pin")
+
+    def _declared_fields_differing(self, target: LiveVersion) -> list[str]:
+        declared = comparable(self.spec.content(self.request.owner))
+        actual = comparable(target.content())
+        differing = []
+        for field in self.spec.declared_content_fields():
+            wanted, found = declared[field], actual[field]
+            if field == "metadata":
+                wanted = {k: v for k, v in wanted.items() if not k.startswith("reconciler/")}
+                found = {k: v for k, v in found.items() if not k.startswith("reconciler/")}
+            if not json_equal(wanted, found):
+                differing.append(field)
+        return differing
+
+    def _older_version_with(self, desired: dict[str, Any], live: LiveAssistant) -> LiveVersion | None:
+        for version in self.reader.versions(live.assistant_id):
+            if version.version != live.version and same_content(desired, version.content()):
+                return version
+        return None
+
+    def _set_latest(self, live: LiveAssistant, target: LiveVersion, reason: Literal["pin", "rollback"]) -> SetLatest:
+        return SetLatest(
+            id=self.spec.id,
+            assistant_id=live.assistant_id,
+            graph_id=target.graph_id,
+            expected=_seen(live),
+            changes=self._changes(live.content(), target.content()),
+            version=target.version,
+            reason=reason,
+            content=update_body(target.content(), live.content()),
+        )
+
+    def _changes(self, before: dict[str, Any], after: dict[str, Any]) -> tuple[Change, ...]:
+        return changes_between(before, after, self.secrets)
+
+    def _refuse(self, path: Path, message: str) -> _Refused:
+        file, line, col = self.request.desired.sources[self.spec.id].where(path)
+        return _Refused(Problem(file, line, col, self.spec.id, format_path(path), message))
+
+
+def changes_between(before: dict[str, Any], after: dict[str, Any], secrets: frozenset[str]) -> tuple[Change, ...]:
+    return tuple(
+        Change(path=format_path(path), before=old, after=new, sensitive=is_sensitive_path(path, secrets))
+        for path, old, new in differing_paths(before, after)
+    )
+
+
+def update_body(desired: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
+    """The full-state PATCH body: everything, metadata keys the file dropped as null (the server cannot
+    remove a key), a cleared description as "" (null is refused on PATCH), never ``config.configurable``."""
+    metadata = dict(desired.get("metadata") or {})
+    for key, value in (live.get("metadata") or {}).items():
+        if key not in metadata and value is not None:
+            metadata[key] = None
+    return {
+        "graph_id": desired["graph_id"],
+        "name": desired.get("name") or "",
+        "description": desired.get("description") or "",
+        "context": dict(desired.get("context") or {}),
+        "config": {k: v for k, v in (desired.get("config") or {}).items() if k != "configurable"},
+        "metadata": metadata,
+    }
+
+
+def _seen(live: LiveAssistant) -> Expected:
+    return Expected(exists=True, version=live.version, updated_at=live.updated_at)
+
+
+def _delete(assistant: LiveAssistant) -> Delete:
+    return Delete(
+        id=str(assistant.metadata.get(ID_KEY) or assistant.assistant_id),
+        assistant_id=assistant.assistant_id,
+        graph_id=assistant.graph_id,
+        expected=_seen(assistant),
+        name=assistant.name,
+    )

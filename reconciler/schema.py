@@ -1,0 +1,167 @@
+"""Context of each spec against its graph's committed schema (``schemas/graphs/<graph_id>.json``).
+
+The server never checks context against the graph's schema and silently drops unknown keys at run
+time, so this is the only place a typo like ``sytem_prompt`` is caught. Only this module imports jsonschema.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path as FilePath
+from typing import TYPE_CHECKING, Any
+
+from reconciler.desired import Path, format_path
+from reconciler.errors import Problem
+
+if TYPE_CHECKING:
+    from reconciler.loading import ContextTarget
+
+GRAPHS_DIR = "graphs"
+
+
+@dataclass(frozen=True)
+class GraphSchema:
+    graph_id: str
+    context_schema: dict[str, Any] | None
+    config_schema: dict[str, Any] | None
+
+    @property
+    def effective(self) -> dict[str, Any]:
+        """The schema context is checked against: context_schema, falling back to config_schema."""
+        if self.context_schema is not None:
+            return self.context_schema
+        return self.config_schema or {}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"graph_id": self.graph_id, "context_schema": self.context_schema, "config_schema": self.config_schema}
+
+
+def schema_file(schemas_dir: FilePath, graph_id: str) -> FilePath:
+    return schemas_dir / GRAPHS_DIR / f"{graph_id}.json"
+
+
+def serialise(schema: GraphSchema) -> str:
+    """Stable text for the committed file, so that a pull with nothing new leaves git clean."""
+    return json.dumps(schema.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def read_schema(path: FilePath) -> GraphSchema:
+    """Raise ValueError with a readable reason when the file is not a graph schema."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not isinstance(data.get("graph_id"), str):
+        raise ValueError('expected an object with "graph_id", "context_schema" and "config_schema"')
+    return GraphSchema(data["graph_id"], data.get("context_schema"), data.get("config_schema"))
+
+
+def load_schemas(schemas_dir: FilePath, graph_ids: Iterable[str]) -> tuple[dict[str, GraphSchema], dict[str, str]]:
+    """The schemas found for ``graph_ids``, and why each other graph has none."""
+    found: dict[str, GraphSchema] = {}
+    missing: dict[str, str] = {}
+    for graph_id in sorted(set(graph_ids)):
+        path = schema_file(schemas_dir, graph_id)
+        if not path.is_file():
+            missing[graph_id] = (
+                f"no schema for graph {graph_id!r} ({path} not found); run `reconciler schemas pull --graph {graph_id}`"
+            )
+            continue
+        try:
+            found[graph_id] = read_schema(path)
+        except (ValueError, OSError) as exc:
+            missing[graph_id] = f"cannot read {path}: {exc}; run `reconciler schemas pull --graph {graph_id}`"
+    return found, missing
+
+
+def check_contexts(
+    targets: Iterable[ContextTarget], schemas_dir: FilePath
+) -> tuple[dict[str, GraphSchema], list[Problem]]:
+    """The schemas of every graph named in ``targets``, and every problem of their contexts."""
+    targets = list(targets)
+    schemas, missing = load_schemas(schemas_dir, (target.graph_id for target in targets))
+    problems: list[Problem] = []
+    for target in targets:
+        if target.graph_id in missing:
+            file, line, col = target.source.where(("graph_id",))
+            problems.append(Problem(file, line, col, target.spec_id, "graph_id", missing[target.graph_id]))
+            continue
+        for path, message, on_key in context_problems(target.context, schemas[target.graph_id]):
+            file, line, col = target.source.where(path, key=on_key)
+            problems.append(Problem(file, line, col, target.spec_id, format_path(path), message))
+    return schemas, problems
+
+
+def context_problems(context: Mapping[str, Any], schema: GraphSchema) -> list[tuple[Path, str, bool]]:
+    """``(field path, message, points at the key)`` for every way ``context`` breaks ``schema``."""
+    from jsonschema import validators
+
+    effective = schema.effective
+    problems: list[tuple[Path, str, bool]] = [
+        (("context", key), message, True) for key, message in _unknown_keys(context, schema)
+    ]
+    validator_class = validators.validator_for(effective)
+    validator = validator_class(effective, format_checker=validator_class.FORMAT_CHECKER)
+    for error in validator.iter_errors(dict(context)):
+        path: Path = ("context", *error.absolute_path)
+        if error.validator == "required":
+            missing = error.message.split("'")[1] if "'" in error.message else ""
+            problems.append(((*path, missing), "required key is missing", False))
+        elif error.validator in ("anyOf", "oneOf") and _simple_types(error.validator_value):
+            expected = " or ".join(repr(t) for t in _simple_types(error.validator_value))
+            problems.append((path, f"{error.instance!r} is not of type {expected}", False))
+        elif error.validator != "additionalProperties" or len(path) > 1:
+            problems.append((path, error.message, False))
+    return problems
+
+
+def _unknown_keys(context: Mapping[str, Any], schema: GraphSchema) -> list[tuple[str, str]]:
+    import difflib
+
+    effective = schema.effective
+    if effective.get("additionalProperties") not in (None, False):
+        return []
+    known = list(effective.get("properties") or {})
+    result = []
+    for key in context:
+        if key in known:
+            continue
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else (f"; known: {', '.join(known)}" if known else "")
+        reason = f"graph {schema.graph_id!r} has no context key {key!r}" if known else (
+            f"graph {schema.graph_id!r} declares no context schema"
+        )
+        result.append((key, f"unknown context key: {reason}; the server would drop it silently{hint}"))
+    return result
+
+
+def _simple_types(alternatives: Any) -> list[str]:
+    if not isinstance(alternatives, list) or not all(
+        isinstance(a, dict) and set(a) == {"type"} and isinstance(a["type"], str) for a in alternatives
+    ):
+        return []
+    return [a["type"] for a in alternatives]
+
+
+def sensitive_context_keys(schema: GraphSchema | None) -> frozenset[str]:
+    """Context keys whose schema marks them secret (``writeOnly`` or ``format: password``)."""
+    if schema is None:
+        return frozenset()
+    effective = schema.effective
+    definitions = effective.get("$defs") or effective.get("definitions") or {}
+    properties = effective.get("properties") or {}
+    return frozenset(key for key, prop in properties.items() if _is_secret(prop, definitions, depth=0))
+
+
+def _is_secret(prop: Any, definitions: Mapping[str, Any], *, depth: int) -> bool:
+    if not isinstance(prop, dict) or depth > 8:
+        return False
+    if prop.get("writeOnly") is True or prop.get("format") == "password":
+        return True
+    ref = prop.get("$ref")
+    if isinstance(ref, str) and ref.rsplit("/", 1)[-1] in definitions:
+        return _is_secret(definitions[ref.rsplit("/", 1)[-1]], definitions, depth=depth + 1)
+    return any(
+        _is_secret(member, definitions, depth=depth + 1)
+        for combinator in ("anyOf", "oneOf", "allOf")
+        for member in prop.get(combinator) or []
+    )

@@ -1,0 +1,106 @@
+"""Where to find things and whom to talk to: flags > environment > reconciler.yaml > defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictStr, ValidationError
+
+from reconciler.errors import SettingsError
+
+SETTINGS_FILE = "reconciler.yaml"
+API_KEY_VARIABLES = ("LANGGRAPH_API_KEY", "LANGSMITH_API_KEY")
+OWNER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$"
+
+
+class EnvironmentSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    url: StrictStr | None = None
+    owner: Annotated[StrictStr, Field(pattern=OWNER_PATTERN)] | None = None
+
+
+class ProjectSettings(BaseModel):
+    """The optional ``reconciler.yaml`` at the root of a GitOps repository."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    owner: Annotated[StrictStr, Field(pattern=OWNER_PATTERN)] = "default"
+    url: StrictStr | None = None
+    assistants_dir: StrictStr = "assistants.d"
+    schemas_dir: StrictStr = "schemas"
+    environments_dir: StrictStr = "environments"
+    environments: dict[str, EnvironmentSettings] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settings:
+    project: ProjectSettings = field(default_factory=ProjectSettings)
+    root: Path = Path(".")
+    environment: str | None = None
+
+    @property
+    def owner(self) -> str:
+        if self.environment and self.project.environments[self.environment].owner:
+            return self.project.environments[self.environment].owner or ""
+        return self.project.owner
+
+    @property
+    def assistants_dir(self) -> Path:
+        return self.root / self.project.assistants_dir
+
+    @property
+    def schemas_dir(self) -> Path:
+        return self.root / self.project.schemas_dir
+
+    @property
+    def overlay_dir(self) -> Path | None:
+        return self.root / self.project.environments_dir / self.environment if self.environment else None
+
+    def server_url(self, flag: str | None) -> str:
+        environment_url = self.project.environments[self.environment].url if self.environment else None
+        url = flag or os.environ.get("RECONCILER_URL") or environment_url or self.project.url
+        if not url:
+            raise SettingsError(
+                "no server URL: pass --url, set RECONCILER_URL, or set `url` in reconciler.yaml"
+            )
+        return url.rstrip("/")
+
+
+def api_key() -> SecretStr | None:
+    for variable in API_KEY_VARIABLES:
+        if os.environ.get(variable):
+            return SecretStr(os.environ[variable])
+    return None
+
+
+def load_settings(root: Path = Path("."), environment: str | None = None) -> Settings:
+    path = root / SETTINGS_FILE
+    project = _read_project(path) if path.is_file() else ProjectSettings()
+    if environment is not None and environment not in project.environments:
+        known = ", ".join(sorted(project.environments)) or "none defined"
+        raise SettingsError(f"unknown environment {environment!r} (environments in {path}: {known})")
+    return Settings(project=project, root=root, environment=environment)
+
+
+def _read_project(path: Path) -> ProjectSettings:
+    from reconciler.desired import format_path
+    from reconciler.yamlio import read_documents
+
+    documents, problems = read_documents(path, str(path))
+    if problems:
+        raise SettingsError("\n".join(str(p) for p in problems))
+    if len(documents) != 1 or not isinstance(documents[0].value, dict):
+        raise SettingsError(f"{path}: expected one mapping of settings")
+    document = documents[0]
+    try:
+        return ProjectSettings.model_validate(document.value)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            where = document.source_map.locate(tuple(error["loc"]), key=error["type"] == "extra_forbidden")
+            lines.append(f"{path}:{where.line}:{where.col}: {format_path(tuple(error['loc']))}: {error['msg']}")
+        raise SettingsError("\n".join(lines)) from None

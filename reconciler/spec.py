@@ -1,0 +1,143 @@
+"""Pydantic models of the desired state: one ``AssistantSpec`` per YAML document in ``assistants.d/``.
+
+The models are frozen and forbid unknown keys. They know nothing about files or line numbers (``loading``
+maps their errors back to positions) and nothing about the server (``content`` turns a spec into the
+comparable full state that ``diff`` and ``plan`` use).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+from pydantic_core import PydanticCustomError
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
+
+ASSISTANT_ID_NAMESPACE = uuid.UUID("8e5c2a4f-3b1d-5f0e-9a47-6c2b1d0e7f31")
+"""Namespace of the default ``assistant_id = uuid5(ASSISTANT_ID_NAMESPACE, id)``. Never change it: every
+environment relies on it to find the assistants it created."""
+
+RESERVED_METADATA_PREFIX = "reconciler/"
+OWNER_KEY = "reconciler/owner"
+ID_KEY = "reconciler/id"
+
+CONTENT_FIELDS = ("graph_id", "name", "description", "context", "config", "metadata")
+
+
+def default_assistant_id(spec_id: str) -> str:
+    return str(uuid.uuid5(ASSISTANT_ID_NAMESPACE, spec_id))
+
+
+class RunnableConfigSpec(BaseModel):
+    """The parts of a LangGraph RunnableConfig an assistant may carry; ``configurable`` is the server's
+    mirror of ``context`` and is refused here."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, use_attribute_docstrings=True)
+
+    tags: list[StrictStr] | None = None
+    """Tags attached to every run of this assistant."""
+    recursion_limit: Annotated[StrictInt, Field(ge=1)] | None = None
+    """Maximum number of super-steps per run."""
+    run_name: StrictStr | None = None
+    """Name of the run in traces."""
+    max_concurrency: Annotated[StrictInt, Field(ge=1)] | None = None
+    """Maximum number of parallel calls."""
+    metadata: dict[str, Any] | None = None
+    """Run metadata (not the assistant's metadata)."""
+    configurable: dict[str, Any] | None = Field(
+        default=None, description="Not allowed: put these values under `context`."
+    )
+
+    @field_validator("configurable")
+    @classmethod
+    def _refuse_configurable(cls, value: object) -> object:
+        raise PydanticCustomError(
+            "configurable_in_config",
+            "not allowed: put these values under `context` (the server mirrors context into config.configurable)",
+        )
+
+
+def _refuse_reserved_metadata(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    for key in value or {}:
+        if key.startswith(RESERVED_METADATA_PREFIX):
+            raise PydanticCustomError(
+                "reserved_metadata_key",
+                "keys starting with 'reconciler/' are reserved for ownership; remove it",
+                {"key": key},
+            )
+    return value
+
+
+def _normalise_uuid(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise PydanticCustomError("bad_uuid", "{value} is not a UUID", {"value": repr(value)}) from None
+
+
+class AssistantSpec(BaseModel):
+    """One assistant as declared in git."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        strict=True,
+        use_attribute_docstrings=True,
+        title="reconciler assistant",
+    )
+
+    id: Annotated[StrictStr, Field(pattern=ID_PATTERN)]
+    """Identity of the assistant in git, unique across assistants.d."""
+    graph_id: Annotated[StrictStr, Field(min_length=1)]
+    """The graph this assistant configures (a key of the server's langgraph.json `graphs`)."""
+    name: StrictStr | None = None
+    """Display name; default: the id."""
+    description: StrictStr | None = None
+    """Free text; default: none."""
+    assistant_id: StrictStr | None = None
+    """UUID of the assistant on the server; set it to adopt an existing assistant. Default: uuid5 of the id."""
+    context: dict[str, Any] | None = None
+    """Runtime context, validated against the graph's context schema."""
+    config: RunnableConfigSpec | None = None
+    """RunnableConfig without `configurable` (tags, recursion_limit, ...)."""
+    metadata: dict[str, Any] | None = None
+    """Free metadata; keys starting with `reconciler/` are reserved."""
+    pin: Annotated[StrictInt, Field(ge=1)] | None = None
+    """The active version must be this version (set_latest). Content fields may then be omitted."""
+
+    _check_metadata = field_validator("metadata")(_refuse_reserved_metadata)
+    _check_assistant_id = field_validator("assistant_id")(_normalise_uuid)
+
+    @property
+    def resolved_assistant_id(self) -> str:
+        return self.assistant_id or default_assistant_id(self.id)
+
+    def content(self, owner: str) -> dict[str, Any]:
+        """The full state this spec asks for, in the server's terms, ownership keys included."""
+        return {
+            "graph_id": self.graph_id,
+            "name": self.name if self.name is not None else self.id,
+            "description": self.description,
+            "context": dict(self.context or {}),
+            "config": self.config_dict(),
+            "metadata": {**(self.metadata or {}), ID_KEY: self.id, OWNER_KEY: owner},
+        }
+
+    def config_dict(self) -> dict[str, Any]:
+        return self.config.model_dump(exclude_none=True) if self.config else {}
+
+    def declared_content_fields(self) -> tuple[str, ...]:
+        """The content fields written in the file (a pinned spec may omit the rest)."""
+        return tuple(name for name in CONTENT_FIELDS if name in self.model_fields_set)
+
+
+def file_format_json_schema() -> dict[str, Any]:
+    """JSON Schema of the assistant file format, for editors (yaml-language-server)."""
+    schema = AssistantSpec.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["properties"]["metadata"]["anyOf"][0]["propertyNames"] = {"not": {"pattern": "^reconciler/"}}
+    return schema

@@ -1,0 +1,192 @@
+"""YAML bytes -> plain JSON-like values with the position of every node, or Problems.
+
+Stricter than ``yaml.safe_load``: duplicate keys, non-UTF-8 bytes, unsupported tags, merge keys and
+non-finite numbers are problems, and aliases are resolved against a node budget so an alias bomb
+("billion laughs") is refused after a bounded amount of work instead of expanding into gigabytes.
+Only this module imports yaml.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path as FilePath
+from typing import Any
+
+import yaml
+
+from reconciler.desired import Path, Position, SourceMap, format_path
+from reconciler.errors import Problem
+
+MAX_NODES_PER_DOCUMENT = 100_000
+MAX_DEPTH = 64
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SCALAR_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_TAG = "tag:yaml.org,2002:"
+
+
+@dataclass(frozen=True)
+class Document:
+    file: str
+    value: Any
+    source_map: SourceMap
+    start: Position
+    problems: tuple[Problem, ...] = ()
+    """Problems inside a document that could still be read (duplicate keys, odd scalars)."""
+
+
+class _DocumentTooLarge(Exception):
+    def __init__(self, node: yaml.Node, reason: str) -> None:
+        self.node = node
+        self.reason = reason
+
+
+def read_documents(path: FilePath, display: str) -> tuple[list[Document], list[Problem]]:
+    """Every document of one YAML file, or the problems that make it unreadable."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line, col = _byte_position(data, exc.start)
+        message = f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
+        return [], [Problem(display, line, col, message=message)]
+    return _compose(text, display)
+
+
+def _compose(text: str, display: str) -> tuple[list[Document], list[Problem]]:
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    try:
+        for node in yaml.compose_all(text, Loader=_Loader):
+            document, document_problems = _convert_document(node, display)
+            problems.extend(document_problems)
+            if document is not None:
+                documents.append(document)
+    except yaml.MarkedYAMLError as exc:
+        problems.append(_syntax_problem(exc, display))
+    except yaml.YAMLError as exc:
+        problems.append(Problem(display, 1, 1, message=f"YAML error: {exc}"))
+    if not documents and not problems:
+        problems.append(Problem(display, 1, 1, message="file is empty: expected one or more assistant documents"))
+    return documents, problems
+
+
+def _convert_document(node: yaml.Node, display: str) -> tuple[Document | None, list[Problem]]:
+    """A document (carrying its inner problems), or the problem that made it unreadable."""
+    start = _position(node)
+    if isinstance(node, yaml.ScalarNode) and node.tag == _TAG + "null" and not node.value:
+        return None, []  # a stray `---` at the end of a file, as Kubernetes tooling allows
+    converter = _Converter(display)
+    try:
+        value = converter.convert(node, ())
+    except _DocumentTooLarge as exc:
+        where = _position(exc.node)
+        return None, [Problem(display, where.line, where.col, message=exc.reason)]
+    return Document(display, value, converter.source_map, start, tuple(converter.problems)), []
+
+
+class _Converter:
+    def __init__(self, display: str) -> None:
+        self.display = display
+        self.budget = MAX_NODES_PER_DOCUMENT
+        self.source_map = SourceMap()
+        self.problems: list[Problem] = []
+
+    def convert(self, node: yaml.Node, path: Path) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise _DocumentTooLarge(
+                node, f"document expands to more than {MAX_NODES_PER_DOCUMENT} nodes (alias bomb?); refused"
+            )
+        if len(path) > MAX_DEPTH:
+            raise _DocumentTooLarge(node, f"nested deeper than {MAX_DEPTH} levels (recursive alias?); refused")
+        self.source_map.values.setdefault(path, _position(node))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, (*path, index)) for index, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)
+        return self._scalar(node, path)
+
+    def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first_seen: dict[str, Position] = {}
+        for key_node, value_node in node.value:
+            key_position = _position(key_node)
+            if key_node.tag == _TAG + "merge":
+                self._problem(key_position, path, "merge keys (<<) are not supported; repeat the keys")
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._problem(key_position, path, "mapping keys must be plain strings")
+                continue
+            key = str(key_node.value)
+            if key in first_seen:
+                earlier = first_seen[key]
+                self._problem(
+                    key_position, (*path, key), f"duplicate key (first defined at line {earlier.line})"
+                )
+                continue
+            first_seen[key] = key_position
+            self.source_map.keys[(*path, key)] = key_position
+            result[key] = self.convert(value_node, (*path, key))
+        return result
+
+    def _scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
+        tag = node.tag
+        if tag in (_TAG + "str", _TAG + "timestamp"):
+            return str(node.value)
+        if tag == _TAG + "null":
+            return None
+        if tag == _TAG + "bool":
+            return _SCALAR_CONSTRUCTOR.construct_yaml_bool(node)
+        if tag == _TAG + "int":
+            return _SCALAR_CONSTRUCTOR.construct_yaml_int(node)
+        if tag == _TAG + "float":
+            number = _SCALAR_CONSTRUCTOR.construct_yaml_float(node)
+            if not math.isfinite(number):
+                self._problem(_position(node), path, f"{node.value} cannot be represented in JSON")
+            return number
+        self._problem(_position(node), path, f"unsupported YAML tag {tag!r}")
+        return None
+
+    def _problem(self, position: Position, path: Path, message: str) -> None:
+        self.problems.append(
+            Problem(self.display, position.line, position.col, field=format_path(path) or None, message=message)
+        )
+
+
+def _position(node: yaml.Node) -> Position:
+    return Position(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    return data.count(b"\n", 0, offset) + 1, offset - line_start + 1
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, display: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = exc.problem or "syntax error"
+    if "'\\t'" in problem:
+        problem = "tab character: YAML indentation must use spaces"
+    message = f"YAML syntax error: {problem}" + (f" ({exc.context})" if exc.context else "")
+    return Problem(display, line, col, message=message)
+
+
+def dump(value: Any) -> str:
+    """Block-style YAML for files reconciler writes (import); multi-line strings as literal blocks."""
+    return yaml.dump(value, Dumper=_LiteralDumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+class _LiteralDumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar(_TAG + "str", value, style=style)
+
+
+_LiteralDumper.add_representer(str, _represent_str)
