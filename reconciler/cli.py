@@ -6,6 +6,8 @@ with locals (they can hold API keys).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +15,7 @@ import typer
 
 from reconciler import commands
 from reconciler.errors import ReconcilerError
+from reconciler.settings import Settings
 
 app = typer.Typer(
     help="GitOps for LangGraph assistants: validate, plan and apply assistants.d/ against a server.",
@@ -20,10 +23,32 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+schemas_app = typer.Typer(help="Graph schemas committed under schemas/graphs/.", no_args_is_help=True)
+app.add_typer(schemas_app, name="schemas")
+
+
+class PlanFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+class ReportFormat(StrEnum):
+    text = "text"
+    json = "json"
+
 
 DirOption = Annotated[Path | None, typer.Option("--dir", help="Assistant files (default: assistants.d).")]
 SchemasOption = Annotated[Path | None, typer.Option("--schemas", help="Schemas folder (default: schemas).")]
-EnvOption = Annotated[str | None, typer.Option("--env", help="Environment from reconciler.yaml.")]
+EnvOption = Annotated[str | None, typer.Option("--env", help="Environment in reconciler.yaml (URL, owner, overlays).")]
+UrlOption = Annotated[
+    str | None, typer.Option("--url", help="Server URL (default: $RECONCILER_URL, then reconciler.yaml).")
+]
+PruneOption = Annotated[bool, typer.Option("--prune", help="Delete managed assistants no longer in the files.")]
+OnlyOption = Annotated[
+    list[str] | None, typer.Option("--only", help="Only these assistant ids (repeatable, globs like 'support-*').")
+]
+GraphOption = Annotated[list[str] | None, typer.Option("--graph", help="Only this graph (repeatable).")]
 
 
 @app.callback()
@@ -31,15 +56,18 @@ def _group() -> None:
     """GitOps for LangGraph assistants."""
 
 
-def _run(command: object, *args: object) -> None:
+def _run(command: Callable[[], int]) -> None:
     try:
-        code = command(*args)  # type: ignore[operator]
+        code = command()
     except ReconcilerError as error:
         code = commands.report_error(error)
+    except KeyboardInterrupt:
+        commands.warn("interrupted")
+        code = 130
     raise typer.Exit(code)
 
 
-def _settings(env: str | None = None) -> object:
+def _settings(env: str | None) -> Settings:
     from reconciler.settings import load_settings
 
     return load_settings(Path("."), env)
@@ -48,7 +76,67 @@ def _settings(env: str | None = None) -> object:
 @app.command()
 def validate(assistants_dir: DirOption = None, schemas_dir: SchemasOption = None, env: EnvOption = None) -> None:
     """Check every assistant file offline: format, then context against each graph's schema."""
-    _run(lambda: commands.validate(_settings(env), assistants_dir, schemas_dir))  # type: ignore[arg-type]
+    _run(lambda: commands.validate(_settings(env), assistants_dir, schemas_dir))
+
+
+@app.command()
+def plan(
+    url: UrlOption = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the plan file (real values, mode 0600).")] = None,
+    fmt: Annotated[PlanFormat, typer.Option("--format", help="Rendering on stdout.")] = PlanFormat.text,
+    detailed_exitcode: Annotated[
+        bool, typer.Option("--detailed-exitcode", help="Exit 2 when there are changes, 0 when none.")
+    ] = False,
+    prune: PruneOption = False,
+    only: OnlyOption = None,
+    env: EnvOption = None,
+) -> None:
+    """Show exactly which calls would make the server match the files."""
+    options = commands.PlanOptions(url=url, prune=prune, only=tuple(only or ()))
+    _run(lambda: commands.plan(_settings(env), options, out=out, fmt=fmt.value, detailed_exitcode=detailed_exitcode))
+
+
+@app.command()
+def apply(
+    planfile: Annotated[Path | None, typer.Argument(help="A plan written by `plan --out`.")] = None,
+    url: UrlOption = None,
+    auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")] = False,
+    prune: PruneOption = False,
+    only: OnlyOption = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format", help="Report on stdout.")] = ReportFormat.text,
+    env: EnvOption = None,
+) -> None:
+    """Make the planned calls, verify each by reading it back; refuse a plan the server moved away from."""
+    options = commands.PlanOptions(url=url, prune=prune, only=tuple(only or ()))
+    _run(lambda: commands.apply(_settings(env), options, planfile=planfile, auto_approve=auto_approve, fmt=fmt.value))
+
+
+@schemas_app.command("pull")
+def schemas_pull(url: UrlOption = None, graph: GraphOption = None, env: EnvOption = None) -> None:
+    """Write schemas/graphs/<graph>.json from the server (all graphs unless --graph)."""
+    _run(lambda: commands.schemas_pull(_settings(env), url, tuple(graph or ())))
+
+
+@app.command("import")
+def import_(
+    url: UrlOption = None,
+    graph: GraphOption = None,
+    out_dir: Annotated[Path | None, typer.Option("--out-dir", help="Where to write (default: assistants.d).")] = None,
+    env: EnvOption = None,
+) -> None:
+    """Write one YAML file per live, non-system assistant, to bring existing assistants under management."""
+    _run(lambda: commands.import_assistants(_settings(env), url, tuple(graph or ()), out_dir))
+
+
+@app.command("dry-run")
+def dry_run(
+    config: Annotated[Path, typer.Option("--config", help="The langgraph.json serving your graphs.")] = Path(
+        "langgraph.json"
+    ),
+    env: EnvOption = None,
+) -> None:
+    """Apply the files to an ephemeral local in-memory server started from your graphs; nothing remote."""
+    _run(lambda: commands.dry_run(_settings(env), config))
 
 
 def main() -> None:

@@ -52,8 +52,23 @@ def differing_paths(before: dict[str, Any], after: dict[str, Any]) -> list[tuple
     paths: dict[Path, None] = {}
     for report in diff.values():
         for level in report:
-            paths[_up_to_first_list(tuple(level.path(output_format="list")))] = None
+            for leaf in _leaves(_up_to_first_list(tuple(level.path(output_format="list"))), left, right):
+                paths[leaf] = None
     return [(path, _lookup(left, path), _lookup(right, path)) for path in sorted(paths, key=format_path)]
+
+
+def _leaves(path: Path, left: dict[str, Any], right: dict[str, Any]) -> list[Path]:
+    """DeepDiff reports a mapping that went from empty to full as one change; name each key instead."""
+    before, after = _lookup(left, path), _lookup(right, path)
+    if isinstance(before, dict | None) and isinstance(after, dict | None) and (before or after):
+        keys = sorted({*(before or {}), *(after or {})})
+        return [
+            leaf
+            for key in keys
+            if not json_equal((before or {}).get(key), (after or {}).get(key))
+            for leaf in _leaves((*path, key), left, right)
+        ]
+    return [path]
 
 
 def _up_to_first_list(path: Path) -> Path:

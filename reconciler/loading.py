@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from reconciler.desired import DesiredState, Path, SpecSource, format_path
+from reconciler.desired import DesiredState, Path, SpecSource, describe, format_path
 from reconciler.errors import Problem
 from reconciler.spec import AssistantSpec, RunnableConfigSpec, default_assistant_id
 from reconciler.yamlio import Document, read_documents
@@ -158,28 +158,12 @@ def _did_you_mean(word: str, candidates: list[str]) -> str:
     return f"; allowed: {', '.join(candidates)}" if candidates else ""
 
 
-def describe(value: Any) -> str:
-    """A short, typed rendering of a YAML value for messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"boolean {str(value).lower()}"
-    if isinstance(value, str):
-        return f"string {value!r}"
-    if isinstance(value, int | float):
-        return f"number {value}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
-
-
 def _duplicate_problems(documents: list[Document]) -> list[Problem]:
     """Duplicate ids and assistant_ids, across every readable document (valid or not)."""
     problems: list[Problem] = []
     seen_ids: dict[str, SpecSource] = {}
-    seen_assistant_ids: dict[str, SpecSource] = {}
+    seen_assistant_ids: dict[str, tuple[str | None, SpecSource]] = {}
+    """assistant_id -> (the spec id it is the default of, or None when written explicitly; where)"""
     for document in documents:
         value = document.value
         spec_id = value.get("id") if isinstance(value, dict) else None
@@ -192,8 +176,9 @@ def _duplicate_problems(documents: list[Document]) -> list[Problem]:
         seen_ids[spec_id] = source
         assistant_id = _raw_assistant_id(value, spec_id)
         if assistant_id in seen_assistant_ids:
-            problems.append(_duplicate(spec_id, "assistant_id", assistant_id, source, seen_assistant_ids[assistant_id]))
-        seen_assistant_ids[assistant_id] = source
+            first_id, first = seen_assistant_ids[assistant_id]
+            problems.append(_duplicate(spec_id, "assistant_id", assistant_id, source, first, default_of=first_id))
+        seen_assistant_ids[assistant_id] = (None if "assistant_id" in value else spec_id, source)
     return problems
 
 
@@ -204,8 +189,14 @@ def _raw_assistant_id(value: dict[str, Any], spec_id: str) -> str:
         return default_assistant_id(spec_id)
 
 
-def _duplicate(spec_id: str, field: str, value: str, source: SpecSource, first: SpecSource) -> Problem:
-    first_file, first_line, first_col = first.where((field,))
+def _duplicate(
+    spec_id: str, field: str, value: str, source: SpecSource, first: SpecSource, *, default_of: str | None = None
+) -> Problem:
     file, line, col = source.where((field,))
-    message = f"duplicate {field} {value!r}; also defined at {first_file}:{first_line}:{first_col}"
-    return Problem(file, line, col, spec_id, field, message)
+    if default_of is not None:
+        first_file, first_line, first_col = first.where(("id",))
+        where = f"the default assistant_id of id {default_of!r} at {first_file}:{first_line}:{first_col}"
+    else:
+        first_file, first_line, first_col = first.where((field,))
+        where = f"also defined at {first_file}:{first_line}:{first_col}"
+    return Problem(file, line, col, spec_id, field, f"duplicate {field} {value!r}; {where}")

@@ -104,10 +104,11 @@ class Plan(_Frozen):
 
     def to_json(self, *, include_bodies: bool) -> dict[str, Any]:
         """The DESIGN.md shape; bodies (real values) only for the plan file."""
-        data = self.model_dump(mode="json", exclude_none=True)
+        data = self.model_dump(mode="json")
         data["summary"] = self.summary()
-        if not include_bodies:
-            for action in data["actions"]:
+        for action in data["actions"]:
+            action["expected"] = {k: v for k, v in action["expected"].items() if v is not None}
+            if not include_bodies:
                 action.pop("body", None)
                 action.pop("content", None)
         return data

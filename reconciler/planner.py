@@ -6,6 +6,7 @@ pin or content needs them, and makes no call at all for an assistant that alread
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -29,14 +30,24 @@ class PlanRequest:
     owner: str
     server: str
     prune: bool = False
+    only: tuple[str, ...] = ()
+    """Glob patterns of spec ids: plan just these (no deletes, no leftover warnings)."""
+
+    def targeted(self) -> tuple[AssistantSpec, ...]:
+        if not self.only:
+            return self.desired.specs
+        return tuple(s for s in self.desired.specs if any(fnmatch.fnmatchcase(s.id, p) for p in self.only))
 
 
 def build_plan(request: PlanRequest, reader: LiveReader) -> Plan:
-    problems = check_graphs(request, reader)
+    specs = request.targeted()
+    if request.only and not specs:
+        raise PlanError([Problem("--only", 1, 1, message=f"no assistant id matches {', '.join(request.only)}")])
+    problems = check_graphs(request, specs, reader)
     owned = {a.assistant_id: a for a in reader.list_owned(request.owner) if not a.is_system}
     actions: list[ActionType] = []
     unchanged: list[str] = []
-    for spec in request.desired.specs:
+    for spec in specs:
         planner = _SpecPlanner(request, reader, spec)
         live = owned.get(spec.resolved_assistant_id) or reader.get(spec.resolved_assistant_id)
         try:
@@ -49,7 +60,7 @@ def build_plan(request: PlanRequest, reader: LiveReader) -> Plan:
         else:
             actions.append(outcome)
     wanted = {spec.resolved_assistant_id for spec in request.desired.specs}
-    leftovers = [a for a in owned.values() if a.assistant_id not in wanted]
+    leftovers = [] if request.only else [a for a in owned.values() if a.assistant_id not in wanted]
     warnings = []
     if request.prune:
         actions.extend(_delete(assistant) for assistant in leftovers)
@@ -68,11 +79,11 @@ def build_plan(request: PlanRequest, reader: LiveReader) -> Plan:
     )
 
 
-def check_graphs(request: PlanRequest, reader: LiveReader) -> list[Problem]:
+def check_graphs(request: PlanRequest, specs: tuple[AssistantSpec, ...], reader: LiveReader) -> list[Problem]:
     """Every graph must be served, with the schema that was committed."""
     problems = []
     first_use: dict[str, AssistantSpec] = {}
-    for spec in request.desired.specs:
+    for spec in specs:
         first_use.setdefault(spec.graph_id, spec)
     for graph_id, spec in sorted(first_use.items()):
         live = reader.graph_schema(graph_id)

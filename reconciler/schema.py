@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any
 
-from reconciler.desired import Path, format_path
+from reconciler.desired import Path, describe, format_path
 from reconciler.errors import Problem
 
 if TYPE_CHECKING:
@@ -106,9 +106,10 @@ def context_problems(context: Mapping[str, Any], schema: GraphSchema) -> list[tu
         if error.validator == "required":
             missing = error.message.split("'")[1] if "'" in error.message else ""
             problems.append(((*path, missing), "required key is missing", False))
+        elif error.validator == "type":
+            problems.append((path, _type_message(error.instance, error.validator_value), False))
         elif error.validator in ("anyOf", "oneOf") and _simple_types(error.validator_value):
-            expected = " or ".join(repr(t) for t in _simple_types(error.validator_value))
-            problems.append((path, f"{error.instance!r} is not of type {expected}", False))
+            problems.append((path, _type_message(error.instance, _simple_types(error.validator_value)), False))
         elif error.validator != "additionalProperties" or len(path) > 1:
             problems.append((path, error.message, False))
     return problems
@@ -132,6 +133,14 @@ def _unknown_keys(context: Mapping[str, Any], schema: GraphSchema) -> list[tuple
         )
         result.append((key, f"unknown context key: {reason}; the server would drop it silently{hint}"))
     return result
+
+
+def _type_message(instance: Any, expected: Any) -> str:
+    names = expected if isinstance(expected, list) else [expected]
+    message = f"{describe(instance)} is not of type {' or '.join(repr(n) for n in names)}"
+    if "string" in names and isinstance(instance, bool | int | float) and instance is not None:
+        message += " (quote it to make it a string)"
+    return message
 
 
 def _simple_types(alternatives: Any) -> list[str]:

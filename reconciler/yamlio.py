@@ -64,7 +64,7 @@ def _compose(text: str, display: str) -> tuple[list[Document], list[Problem]]:
             if document is not None:
                 documents.append(document)
     except yaml.MarkedYAMLError as exc:
-        problems.append(_syntax_problem(exc, display))
+        problems.append(_syntax_problem(exc, display, text))
     except yaml.YAMLError as exc:
         problems.append(Problem(display, 1, 1, message=f"YAML error: {exc}"))
     if not documents and not problems:
@@ -160,17 +160,22 @@ def _position(node: yaml.Node) -> Position:
     return Position(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+def _character_at(text: str, line: int, col: int) -> str:
+    lines = text.splitlines()
+    return lines[line - 1][col - 1 : col] if 0 < line <= len(lines) else ""
+
+
 def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
     line_start = data.rfind(b"\n", 0, offset) + 1
     return data.count(b"\n", 0, offset) + 1, offset - line_start + 1
 
 
-def _syntax_problem(exc: yaml.MarkedYAMLError, display: str) -> Problem:
+def _syntax_problem(exc: yaml.MarkedYAMLError, display: str, text: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = exc.problem or "syntax error"
-    if "'\\t'" in problem:
-        problem = "tab character: YAML indentation must use spaces"
+    if "tab" in problem or _character_at(text, line, col) == "\t":
+        return Problem(display, line, col, message="YAML syntax error: tab character; indent with spaces")
     message = f"YAML syntax error: {problem}" + (f" ({exc.context})" if exc.context else "")
     return Problem(display, line, col, message=message)
 

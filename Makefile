@@ -1,0 +1,39 @@
+# One command per job. `make test` works on a fresh machine with Python 3.11 and pip:
+# it creates .venv and installs the project with its dev extras when pyproject.toml changed.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install lint lint-workflows unit test demo bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+lint-workflows: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/lint-workflows.sh
+
+unit: install
+	$(BIN)/pytest -q -m "not integration"
+
+test: lint lint-workflows
+	$(BIN)/pytest -q
+
+demo: install
+	$(BIN)/reconciler validate
+	$(BIN)/reconciler dry-run --config langgraph.json
+
+bench: install
+	$(BIN)/python bench/plan_benchmark.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

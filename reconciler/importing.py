@@ -1,0 +1,68 @@
+"""Live assistants -> YAML files in assistants.d (the inverse of loading), to adopt what already runs.
+
+Each file names the assistant's ``assistant_id`` explicitly and carries all of its content but no
+ownership keys, so the next plan shows only the adoption (ownership metadata added) and nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from reconciler.live import LiveAssistant
+from reconciler.spec import ID_KEY, RESERVED_METADATA_PREFIX
+from reconciler.yamlio import dump
+
+_NOT_ID_CHARS = re.compile(r"[^a-z0-9._-]+")
+
+
+def spec_document(assistant: LiveAssistant, spec_id: str) -> dict[str, Any]:
+    content = assistant.content()
+    document: dict[str, Any] = {
+        "id": spec_id,
+        "graph_id": assistant.graph_id,
+        "assistant_id": assistant.assistant_id,
+        "name": assistant.name if assistant.name is not None else spec_id,
+    }
+    optional = {
+        "description": assistant.description,
+        "context": content["context"],
+        "config": content["config"],
+        "metadata": {
+            k: v for k, v in content["metadata"].items() if not k.startswith(RESERVED_METADATA_PREFIX) and v is not None
+        },
+    }
+    document.update({key: value for key, value in optional.items() if value})
+    return document
+
+
+def spec_id_for(assistant: LiveAssistant, taken: set[str]) -> str:
+    managed_as = assistant.metadata.get(ID_KEY)
+    base = managed_as if isinstance(managed_as, str) else _NOT_ID_CHARS.sub("-", (assistant.name or "").lower())
+    base = base.strip("-._")[:90] or f"assistant-{assistant.assistant_id[:8]}"
+    candidate, counter = base, 2
+    while candidate in taken:
+        candidate, counter = f"{base}-{counter}", counter + 1
+    taken.add(candidate)
+    return candidate
+
+
+def import_files(assistants: list[LiveAssistant], out_dir: Path, owner: str) -> tuple[list[Path], list[str]]:
+    """Write a file per importable assistant; existing files are never overwritten."""
+    written: list[Path] = []
+    skipped: list[str] = []
+    taken = {p.stem for p in out_dir.glob("*.yaml")} if out_dir.is_dir() else set()
+    for assistant in sorted(assistants, key=lambda a: (a.name or "", a.assistant_id)):
+        if assistant.is_system:
+            continue
+        if assistant.owner is not None:
+            whose = "already managed" if assistant.owner == owner else f"managed by owner {assistant.owner!r}"
+            skipped.append(f"{assistant.assistant_id} ({assistant.name}): {whose}")
+            continue
+        spec_id = spec_id_for(assistant, taken)
+        path = out_dir / f"{spec_id}.yaml"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(dump(spec_document(assistant, spec_id)), encoding="utf-8")
+        written.append(path)
+    return written, skipped

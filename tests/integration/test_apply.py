@@ -1,0 +1,155 @@
+"""`reconciler apply` against a real `langgraph dev` server: converge, verify, refuse stale plans."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.integration.conftest import Repo
+
+pytestmark = pytest.mark.integration
+
+NEW_PROMPT_LINE = "Answer briefly and cite the help-centre article you used."
+EDITED_PROMPT_LINE = "Answer in one sentence."
+
+
+def test_round_trip_converges_and_a_second_apply_moves_no_version(repo: Repo) -> None:
+    first = repo.cli("apply", "--auto-approve")
+    assert first.returncode == 0, first.stderr
+    versions = {k: v["version"] for k, v in repo.managed().items()}
+
+    second = repo.cli("apply", "--auto-approve")
+    plan = repo.cli("plan", "--detailed-exitcode")
+
+    assert versions == {"summariser": 1, "support-bot": 1, "triage": 1}
+    assert second.returncode == 0 and second.stdout.startswith("No changes.")
+    assert plan.returncode == 0, plan.stdout
+    assert {k: v["version"] for k, v in repo.managed().items()} == versions
+    assert "Apply complete: 3 change(s) applied and verified." in first.stdout
+
+
+def test_edit_then_revert_serves_version_1_again(applied: Repo) -> None:
+    support = applied.managed()["support-bot"]
+    assistant_id = support["assistant_id"]
+    original_reply = applied.run_reply(assistant_id)
+
+    applied.edit("assistants.d/support.yaml", NEW_PROMPT_LINE, EDITED_PROMPT_LINE)
+    edit = applied.cli("apply", "--auto-approve")
+    after_edit = applied.managed()["support-bot"]
+
+    assert edit.returncode == 0, edit.stderr
+    assert after_edit["version"] == 2
+    assert EDITED_PROMPT_LINE in after_edit["context"]["system_prompt"]
+    assert after_edit["config"]["tags"] == ["support", "tier-1"]
+    assert after_edit["config"]["recursion_limit"] == 25
+    assert EDITED_PROMPT_LINE in applied.run_reply(assistant_id)
+
+    applied.edit("assistants.d/support.yaml", EDITED_PROMPT_LINE, NEW_PROMPT_LINE)
+    planned = applied.plan_json()
+    revert = applied.cli("apply", "--auto-approve")
+
+    assert [(a["action"], a.get("version"), a.get("reason")) for a in planned["actions"]] == [
+        ("set_latest", 1, "rollback")
+    ]
+    assert revert.returncode == 0, revert.stderr
+    live = applied.managed()["support-bot"]
+    assert live["context"] == support["context"]
+    assert live["config"] == support["config"]
+    assert applied.run_reply(assistant_id) == original_reply
+    assert applied.cli("plan", "--detailed-exitcode").returncode == 0
+
+
+def test_removed_metadata_key_ends_as_null_and_plan_is_empty(applied: Repo) -> None:
+    applied.edit("assistants.d/routing.yaml", "  schedule: weekly\n", "")
+
+    result = applied.cli("apply", "--auto-approve")
+
+    assert result.returncode == 0, result.stderr
+    metadata = applied.managed()["summariser"]["metadata"]
+    assert "schedule" in metadata and metadata["schedule"] is None
+    assert applied.cli("plan", "--detailed-exitcode").returncode == 0
+
+
+def test_stale_plan_file_is_refused_with_exit_3_and_no_write(applied: Repo) -> None:
+    applied.edit("assistants.d/support.yaml", NEW_PROMPT_LINE, EDITED_PROMPT_LINE)
+    assert applied.cli("plan", "--out", "plan.json").returncode == 0
+    live = applied.managed()["support-bot"]
+    applied.api.patch(f"/assistants/{live['assistant_id']}", json={"name": "renamed in Studio"}).raise_for_status()
+    versions_before = len(applied.versions(live["assistant_id"]))
+
+    result = applied.cli("apply", "plan.json")
+
+    assert result.returncode == 3
+    assert "support-bot: planned against version 1" in result.stderr
+    assert "server now at version 2" in result.stderr
+    assert len(applied.versions(live["assistant_id"])) == versions_before
+    assert applied.managed()["support-bot"]["name"] == "renamed in Studio"
+
+
+def test_apply_plan_file_applies_exactly_that_plan(repo: Repo) -> None:
+    assert repo.cli("plan", "--out", "plan.json").returncode == 0
+    repo.write("assistants.d/late.yaml", "id: late\ngraph_id: agent\n")
+
+    result = repo.cli("apply", "plan.json", "--format", "json")
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] is True
+    assert [(o["action"], o["id"], o["status"], o["version"]) for o in report["outcomes"]] == [
+        ("create", "summariser", "applied", 1),
+        ("create", "support-bot", "applied", 1),
+        ("create", "triage", "applied", 1),
+    ]
+    assert sorted(repo.managed()) == ["summariser", "support-bot", "triage"]
+
+
+def test_apply_without_terminal_or_auto_approve_is_an_error_not_a_hang(repo: Repo) -> None:
+    result = repo.cli("apply")
+
+    assert result.returncode == 1
+    assert "no terminal to confirm on: pass --auto-approve, or apply a plan file" in result.stderr
+    assert repo.managed() == {}
+
+
+def test_pin_to_older_version_is_honoured(applied: Repo) -> None:
+    applied.edit("assistants.d/support.yaml", NEW_PROMPT_LINE, EDITED_PROMPT_LINE)
+    assert applied.cli("apply", "--auto-approve").returncode == 0
+    support_text = (applied.root / "assistants.d/support.yaml").read_text()
+    applied.write("assistants.d/support.yaml", "id: support-bot\ngraph_id: agent\npin: 1\n")
+
+    result = applied.cli("apply", "--auto-approve")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    live = applied.managed()["support-bot"]
+    assert live["version"] == 1
+    assert NEW_PROMPT_LINE in live["context"]["system_prompt"]
+    assert NEW_PROMPT_LINE in applied.run_reply(live["assistant_id"])
+    assert applied.cli("plan", "--detailed-exitcode").returncode == 0
+    assert EDITED_PROMPT_LINE in support_text
+
+
+def test_import_then_apply_then_plan_is_empty(repo: Repo) -> None:
+    for name, graph in (("Hand made", "agent"), ("Legacy one", "legacy")):
+        context = {"system_prompt": f"{name} prompt", "temperature": 0.5}
+        repo.api.post(
+            "/assistants",
+            json={"graph_id": graph, "name": name, "context": context, "config": {"tags": ["t"]},
+                  "metadata": {"team": "x"}, "description": "made by hand"},
+        ).raise_for_status()
+    for path in (repo.root / "assistants.d").iterdir():
+        path.unlink()
+
+    imported = repo.cli("import")
+    first = repo.plan_json()
+    applied = repo.cli("apply", "--auto-approve")
+    second = repo.cli("plan", "--detailed-exitcode")
+
+    assert imported.returncode == 0, imported.stderr
+    assert sorted(p.name for p in (repo.root / "assistants.d").iterdir()) == ["hand-made.yaml", "legacy-one.yaml"]
+    assert [(a["action"], a["adopt"]) for a in first["actions"]] == [("update", True), ("update", True)]
+    assert {tuple(c["path"] for c in a["changes"]) for a in first["actions"]} == {
+        ("metadata.reconciler/id", "metadata.reconciler/owner")
+    }
+    assert applied.returncode == 0, applied.stderr
+    assert second.returncode == 0, second.stdout

@@ -1,0 +1,156 @@
+"""`reconciler plan` against a real `langgraph dev` server."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from reconciler.spec import default_assistant_id
+from tests.integration.conftest import Repo
+
+pytestmark = pytest.mark.integration
+
+EXAMPLE_IDS = ["summariser", "support-bot", "triage"]
+
+
+def test_empty_server_plans_one_create_per_spec_and_detailed_exitcode_is_2(repo: Repo) -> None:
+    result = repo.cli("plan", "--format", "json", "--detailed-exitcode")
+
+    assert result.returncode == 2, result.stderr
+    plan = json.loads(result.stdout)
+    assert [(a["action"], a["id"]) for a in plan["actions"]] == [("create", i) for i in EXAMPLE_IDS]
+    assert plan["summary"] == {"create": 3, "update": 0, "set_latest": 0, "delete": 0, "unchanged": 0}
+    assert plan["actions"][1]["assistant_id"] == default_assistant_id("support-bot")
+    assert plan["actions"][1]["expected"] == {"exists": False}
+    assert "body" not in plan["actions"][1]
+
+
+def test_plan_matching_server_exits_0_and_writes_nothing(applied: Repo) -> None:
+    before = {k: (v["version"], v["updated_at"]) for k, v in applied.managed().items()}
+
+    result = applied.cli("plan", "--detailed-exitcode")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("No changes.")
+    assert {k: (v["version"], v["updated_at"]) for k, v in applied.managed().items()} == before
+
+
+def test_out_of_band_edit_is_rolled_back_to_the_version_that_matches_git(applied: Repo) -> None:
+    live = applied.managed()["support-bot"]
+    studio_edit = {**live["context"], "temperature": 0.9}
+    applied.api.patch(f"/assistants/{live['assistant_id']}", json={"context": studio_edit}).raise_for_status()
+
+    plan = applied.plan_json()
+
+    # Version 1 still holds exactly what git says: re-activate it rather than write a duplicate version.
+    (action,) = plan["actions"]
+    assert (action["action"], action["id"], action["version"], action["reason"]) == (
+        "set_latest", "support-bot", 1, "rollback"
+    )
+    assert action["expected"]["version"] == 2
+    # Studio's context-only PATCH also dropped the tags and recursion_limit: the plan names them too.
+    assert [(c["path"], c["before"], c["after"]) for c in action["changes"]] == [
+        ("config.recursion_limit", None, 25),
+        ("config.tags", None, ["support", "tier-1"]),
+        ("context.temperature", 0.9, 0.2),
+    ]
+
+
+def test_out_of_band_edit_with_no_matching_version_is_an_update_naming_the_field(applied: Repo) -> None:
+    applied.edit("assistants.d/support.yaml", "team: support", "team: care")
+    live = applied.managed()["support-bot"]
+    applied.api.patch(f"/assistants/{live['assistant_id']}", json={"name": "Studio name"}).raise_for_status()
+
+    plan = applied.plan_json()
+
+    (action,) = plan["actions"]
+    assert (action["action"], action["id"], action["expected"]["version"]) == ("update", "support-bot", 2)
+    assert [(c["path"], c["before"], c["after"]) for c in action["changes"]] == [
+        ("metadata.team", "support", "care"),
+        ("name", "Studio name", "Support bot"),
+    ]
+
+
+def test_removed_file_is_a_delete_only_with_prune(applied: Repo) -> None:
+    (applied.root / "assistants.d" / "support.yaml").unlink()
+
+    without = applied.plan_json()
+    with_prune = applied.plan_json("--prune")
+
+    assert without["actions"] == []
+    assert without["warnings"] == [
+        "1 managed assistant(s) no longer in the files (kept; --prune deletes): support-bot"
+    ]
+    assert [(a["action"], a["id"]) for a in with_prune["actions"]] == [("delete", "support-bot")]
+
+
+def test_unmanaged_and_system_assistants_are_never_deleted(applied: Repo) -> None:
+    applied.api.post("/assistants", json={"graph_id": "agent", "name": "hand made"}).raise_for_status()
+
+    plan = applied.plan_json("--prune")
+
+    assert plan["actions"] == []
+    assert plan["summary"]["unchanged"] == 3
+
+
+def test_schema_drift_is_an_error_naming_graph_and_pull(repo: Repo) -> None:
+    path = repo.root / "schemas" / "graphs" / "agent.json"
+    schema = json.loads(path.read_text())
+    schema["context_schema"]["properties"]["system_prompt"]["default"] = "stale"
+    path.write_text(json.dumps(schema))
+
+    result = repo.cli("plan")
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert (
+        "assistants.d/support.yaml:3:11: support-bot: graph_id: schema drift: the server's schema for graph 'agent' "
+        "differs from schemas/graphs/agent.json; run `reconciler schemas pull --graph agent` and review the diff"
+    ) in result.stderr
+
+
+def test_assistant_of_another_owner_is_an_error_not_a_takeover(repo: Repo) -> None:
+    foreign = str(uuid.uuid4())
+    repo.api.post(
+        "/assistants",
+        json={"assistant_id": foreign, "graph_id": "agent", "metadata": {"reconciler/owner": "payments"}},
+    ).raise_for_status()
+    repo.edit("assistants.d/support.yaml", "graph_id: agent\n", f"graph_id: agent\nassistant_id: {foreign}\n")
+
+    result = repo.cli("plan")
+
+    assert result.returncode == 1
+    assert (
+        f"assistants.d/support.yaml:4:15: support-bot: assistant_id: assistant {foreign} is owned by 'payments', "
+        "not 'example'; not taking it over"
+    ) in result.stderr
+
+
+def test_unknown_graph_on_server_is_an_error(repo: Repo) -> None:
+    (repo.root / "schemas" / "graphs" / "ghost.json").write_text(
+        json.dumps({"graph_id": "ghost", "context_schema": {"properties": {}}, "config_schema": None})
+    )
+    repo.write("assistants.d/ghost.yaml", "id: ghost-bot\ngraph_id: ghost\n")
+
+    result = repo.cli("plan")
+
+    assert result.returncode == 1
+    assert f"assistants.d/ghost.yaml:2:11: ghost-bot: graph_id: graph 'ghost' is not served by {repo.url}" in (
+        result.stderr
+    )
+
+
+def test_plan_out_writes_real_values_with_mode_0600(repo: Repo) -> None:
+    result = repo.cli("plan", "--out", "plan.json")
+
+    assert result.returncode == 0, result.stderr
+    path = repo.root / "plan.json"
+    assert path.stat().st_mode & 0o777 == 0o600
+    plan = json.loads(path.read_text())
+    create = plan["actions"][1]
+    assert create["body"]["context"]["system_prompt"].startswith("You are a helpful support agent.")
+    assert create["body"]["metadata"] == {
+        "team": "support", "reconciler/id": "support-bot", "reconciler/owner": "example"
+    }

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reconciler.render import json as json_render
+from tests.render.factories import UPDATED_AT, assistant_id, make_plan, sample_plan
+
+
+def _keys(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        return set(value) | {key for item in value.values() for key in _keys(item)}
+    if isinstance(value, list):
+        return {key for item in value for key in _keys(item)}
+    return set()
+
+
+def test_output_is_pure_json_with_the_plan_file_shape() -> None:
+    rendered = json_render.render(sample_plan())
+    data = json.loads(rendered)
+    assert rendered.endswith("}\n") and rendered.startswith('{\n  "format_version": 1,')
+    assert (data["format_version"], data["server"], data["owner"]) == (1, "http://127.0.0.1:2124", "default")
+    assert data["summary"] == {"create": 1, "update": 2, "set_latest": 2, "delete": 1, "unchanged": 4}
+    assert [a["action"] for a in data["actions"]] == [
+        "create",
+        "update",
+        "update",
+        "set_latest",
+        "set_latest",
+        "delete",
+    ]
+    assert data["unchanged"] == ["billing", "faq", "sales", "summarizer"]
+    assert data["warnings"] == ["graph 'legacy' has no context schema; context is not validated"]
+
+
+def test_bodies_and_contents_are_never_in_the_output() -> None:
+    data = json.loads(json_render.render(sample_plan()))
+    assert "body" not in _keys(data) and "content" not in _keys(data)
+
+
+def test_actions_keep_their_identity_and_expectations() -> None:
+    data = json.loads(json_render.render(sample_plan()))
+    assert data["actions"][3] == {
+        "id": "pinned",
+        "assistant_id": assistant_id("pinned"),
+        "graph_id": "agent",
+        "expected": {"exists": True, "version": 5, "updated_at": UPDATED_AT},
+        "changes": [{"path": "name", "before": "Pinned v5", "after": "Pinned", "sensitive": False}],
+        "action": "set_latest",
+        "version": 3,
+        "reason": "pin",
+    }
+    assert data["actions"][5]["name"] == "Old bot" and data["actions"][5]["changes"] == []
+
+
+def test_sensitive_changes_are_masked_on_both_sides() -> None:
+    data = json.loads(json_render.render(sample_plan()))
+    assert data["actions"][1]["changes"][0] == {
+        "path": "context.api_key",
+        "before": "(sensitive)",
+        "after": "(sensitive)",
+        "sensitive": True,
+    }
+
+
+def test_no_changes_has_empty_actions() -> None:
+    data = json.loads(json_render.render(make_plan(unchanged=("a",))))
+    assert data["actions"] == [] and data["summary"]["unchanged"] == 1

@@ -1,0 +1,210 @@
+"""yamlio: YAML bytes -> plain values with positions, or exact Problems (never a yaml exception)."""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+from pathlib import Path
+
+from reconciler.desired import Position
+from reconciler.yamlio import Document, dump, read_documents
+
+
+def _read(tmp_path: Path, content: str | bytes) -> tuple[list[Document], list[str]]:
+    path = tmp_path / "x.yaml"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    documents, problems = read_documents(path, "assistants.d/x.yaml")
+    inner = [str(problem) for document in documents for problem in document.problems]
+    return documents, [str(problem) for problem in problems] + inner
+
+
+def _billion_laughs(levels: int = 9, width: int = 9) -> str:
+    """``levels`` anchors, each a list of ``width`` aliases to the previous one: width**levels leaves."""
+    names = [chr(ord("a") + level) for level in range(levels)]
+    lines = [f"  {names[0]}: &{names[0]} [" + ", ".join(['"lol"'] * width) + "]"]
+    for previous, name in zip(names, names[1:], strict=False):
+        lines.append(f"  {name}: &{name} [" + ", ".join([f"*{previous}"] * width) + "]")
+    return "id: bomb\ngraph_id: agent\ncontext:\n" + "\n".join(lines) + "\n"
+
+
+def test_values_are_plain_json_like(tmp_path: Path) -> None:
+    text = (
+        "id: bot\n"
+        "count: 3\n"
+        "ratio: 0.5\n"
+        "flag: true\n"
+        "nothing: null\n"
+        "when: 2024-01-02\n"
+        "tags: [a, b]\n"
+        "nested:\n"
+        "  key: value\n"
+    )
+    documents, problems = _read(tmp_path, text)
+    assert problems == []
+    assert [document.value for document in documents] == [
+        {
+            "id": "bot",
+            "count": 3,
+            "ratio": 0.5,
+            "flag": True,
+            "nothing": None,
+            "when": "2024-01-02",
+            "tags": ["a", "b"],
+            "nested": {"key": "value"},
+        }
+    ]
+
+
+def test_source_map_has_key_and_value_positions(tmp_path: Path) -> None:
+    documents, _ = _read(tmp_path, "id: bot\ncontext:\n  temperature: 3.5\n  tags:\n    - x\n")
+    source_map = documents[0].source_map
+    assert source_map.keys[("context", "temperature")] == Position(3, 3)
+    assert source_map.values[("context", "temperature")] == Position(3, 16)
+    assert source_map.values[("context", "tags", 0)] == Position(5, 7)
+    assert source_map.locate(("context", "missing", "deeper")) == Position(3, 3)
+    assert source_map.locate(("context", "temperature"), key=True) == Position(3, 3)
+    assert documents[0].start == Position(1, 1)
+
+
+def test_duplicate_key(tmp_path: Path) -> None:
+    documents, problems = _read(tmp_path, "id: bot\nname: one\nname: two\n")
+    assert problems == ["assistants.d/x.yaml:3:1: name: duplicate key (first defined at line 2)"]
+    assert documents[0].value == {"id": "bot", "name": "one"}
+
+
+def test_duplicate_nested_key(tmp_path: Path) -> None:
+    _, problems = _read(tmp_path, "id: bot\ncontext:\n  a: 1\n  b: 2\n  a: 3\n")
+    assert problems == ["assistants.d/x.yaml:5:3: context.a: duplicate key (first defined at line 3)"]
+
+
+def test_syntax_error(tmp_path: Path) -> None:
+    documents, problems = _read(tmp_path, "id: bot\ngraph_id: [agent\n")
+    assert documents == []
+    assert problems == [
+        "assistants.d/x.yaml:3:1: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence)"
+    ]
+
+
+def test_bad_indentation(tmp_path: Path) -> None:
+    _, problems = _read(tmp_path, "id: bot\ngraph_id: agent\n  bad: indent\n")
+    assert problems == ["assistants.d/x.yaml:3:6: YAML syntax error: mapping values are not allowed in this context"]
+
+
+def test_tab_indentation_names_the_tab(tmp_path: Path) -> None:
+    documents, problems = _read(tmp_path, "id: bot\ncontext:\n\tmodel_name: openai\n")
+    assert documents == []
+    assert problems == ["assistants.d/x.yaml:3:1: YAML syntax error: tab character; indent with spaces"]
+
+
+def test_tab_inside_a_block_names_the_tab(tmp_path: Path) -> None:
+    _, problems = _read(tmp_path, "id: bot\n\tgraph_id: agent\n")
+    assert problems == ["assistants.d/x.yaml:2:1: YAML syntax error: tab character; indent with spaces"]
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    documents, problems = _read(tmp_path, "")
+    assert documents == []
+    assert problems == ["assistants.d/x.yaml:1:1: file is empty: expected one or more assistant documents"]
+
+
+def test_file_with_only_comments_is_empty(tmp_path: Path) -> None:
+    _, problems = _read(tmp_path, "# nothing here yet\n")
+    assert problems == ["assistants.d/x.yaml:1:1: file is empty: expected one or more assistant documents"]
+
+
+def test_non_utf8_file(tmp_path: Path) -> None:
+    documents, problems = _read(tmp_path, "id: bot\ngraph_id: agent\nname: caf\xe9\n".encode("latin-1"))
+    assert documents == []
+    assert problems == ["assistants.d/x.yaml:3:10: not valid UTF-8 (byte 0xe9); save the file as UTF-8"]
+
+
+def test_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    documents, problems = _read(tmp_path, b"\xef\xbb\xbfid: bot\nname: caf\xc3\xa9\n")
+    assert problems == []
+    assert [document.value for document in documents] == [{"id": "bot", "name": "café"}]
+
+
+def test_several_documents(tmp_path: Path) -> None:
+    documents, problems = _read(tmp_path, "id: a\n---\nid: b\n---\n- not a mapping\n")
+    assert problems == []
+    assert [document.value for document in documents] == [{"id": "a"}, {"id": "b"}, ["not a mapping"]]
+    assert [document.start for document in documents] == [Position(1, 1), Position(3, 1), Position(5, 1)]
+
+
+def test_trailing_and_repeated_separators_are_ignored(tmp_path: Path) -> None:
+    documents, problems = _read(tmp_path, "---\nid: a\n---\n---\nid: b\n---\n")
+    assert problems == []
+    assert [document.value for document in documents] == [{"id": "a"}, {"id": "b"}]
+
+
+def test_alias_bomb_is_refused_fast_and_small(tmp_path: Path) -> None:
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        documents, problems = _read(tmp_path, _billion_laughs())
+        elapsed = time.perf_counter() - started
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert documents == []
+    assert problems == [
+        "assistants.d/x.yaml:4:66: document expands to more than 100000 nodes (alias bomb?); refused"
+    ]
+    assert elapsed < 5
+    assert peak < 50 * 1024 * 1024
+
+
+def test_small_aliases_are_expanded(tmp_path: Path) -> None:
+    documents, problems = _read(tmp_path, "tags: &t [a, b]\nagain: *t\n")
+    assert problems == []
+    assert documents[0].value == {"tags": ["a", "b"], "again": ["a", "b"]}
+
+
+def test_recursive_alias_is_refused(tmp_path: Path) -> None:
+    documents, problems = _read(tmp_path, "id: r\nmetadata: &m\n  self: *m\n")
+    assert documents == []
+    assert problems == ["assistants.d/x.yaml:2:11: nested deeper than 64 levels (recursive alias?); refused"]
+
+
+def test_merge_keys_are_refused(tmp_path: Path) -> None:
+    _, problems = _read(tmp_path, "base: &b {x: 1}\nmetadata:\n  <<: *b\n")
+    assert problems == ["assistants.d/x.yaml:3:3: metadata: merge keys (<<) are not supported; repeat the keys"]
+
+
+def test_unsupported_tag(tmp_path: Path) -> None:
+    documents, problems = _read(tmp_path, "name: !!binary aGk=\n")
+    assert problems == ["assistants.d/x.yaml:1:7: name: unsupported YAML tag 'tag:yaml.org,2002:binary'"]
+    assert documents[0].value == {"name": None}
+
+
+def test_non_finite_number(tmp_path: Path) -> None:
+    _, problems = _read(tmp_path, "context:\n  temperature: .nan\n")
+    assert problems == ["assistants.d/x.yaml:2:16: context.temperature: .nan cannot be represented in JSON"]
+
+
+def test_non_scalar_key(tmp_path: Path) -> None:
+    _, problems = _read(tmp_path, "metadata:\n  ? [a]\n  : y\n")
+    assert problems == ["assistants.d/x.yaml:2:5: metadata: mapping keys must be plain strings"]
+
+
+def test_dump_writes_multi_line_strings_as_literal_blocks() -> None:
+    value = {"id": "bot", "context": {"system_prompt": "line one\nline two\n"}, "tags": ["a"]}
+    assert dump(value) == (
+        "id: bot\n"
+        "context:\n"
+        "  system_prompt: |\n"
+        "    line one\n"
+        "    line two\n"
+        "tags:\n"
+        "- a\n"
+    )
+
+
+def test_dump_reads_back(tmp_path: Path) -> None:
+    value = {"id": "bot", "name": "Café", "context": {"prompt": "a\nb", "n": 1, "x": None}}
+    documents, problems = _read(tmp_path, dump(value))
+    assert problems == []
+    assert documents[0].value == value
