@@ -55,7 +55,7 @@ def load_and_check(settings: Settings, assistants_dir: Path | None = None, schem
     from reconciler.loading import load_desired_state
     from reconciler.schema import check_contexts
 
-    loaded = load_desired_state(assistants_dir or settings.assistants_dir)
+    loaded = load_desired_state(assistants_dir or settings.assistants_dir, settings.overlay_dir)
     schemas, context_problems = check_contexts(loaded.context_targets, schemas_dir or settings.schemas_dir)
     if loaded.problems or context_problems:
         raise InvalidSpecError([*loaded.problems, *context_problems])

@@ -38,10 +38,17 @@ class SourceMap:
 class SpecSource:
     file: str
     source_map: SourceMap
+    overlay: SpecSource | None = None
+    """The environment overlay that patched this spec: paths it wrote are located there."""
 
     def where(self, path: Path = (), *, key: bool = False) -> tuple[str, int, int]:
+        if self.overlay is not None and self.overlay.covers(path):
+            return self.overlay.where(path, key=key)
         position = self.source_map.locate(path, key=key)
         return self.file, position.line, position.col
+
+    def covers(self, path: Path) -> bool:
+        return any(path[:length] in self.source_map.values for length in range(1, len(path) + 1))
 
 
 @dataclass(frozen=True)

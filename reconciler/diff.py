@@ -57,6 +57,16 @@ def differing_paths(before: dict[str, Any], after: dict[str, Any]) -> list[tuple
     return [(path, _lookup(left, path), _lookup(right, path)) for path in sorted(paths, key=format_path)]
 
 
+def added_paths(after: dict[str, Any]) -> list[tuple[Path, Any, Any]]:
+    """``(path, None, value)`` for every non-empty leaf of a content that does not exist yet."""
+    right = comparable(after)
+    return [
+        (path, None, value)
+        for path in _leaves((), {}, right)
+        if (value := _lookup(right, path)) not in ("", None, {}, [])
+    ]
+
+
 def _leaves(path: Path, left: dict[str, Any], right: dict[str, Any]) -> list[Path]:
     """DeepDiff reports a mapping that went from empty to full as one change; name each key instead."""
     before, after = _lookup(left, path), _lookup(right, path)

@@ -69,21 +69,27 @@ class LoadResult:
     context_targets: list[ContextTarget]
 
 
-def load_desired_state(directory: FilePath) -> LoadResult:
-    """Read and check the format of every assistant file, collecting every problem."""
+def load_desired_state(directory: FilePath, overlay_dir: FilePath | None = None) -> LoadResult:
+    """Read and check the format of every assistant file (patched by the environment's overlays, if any),
+    collecting every problem."""
+    from reconciler.overlay import apply_overlays
+
     documents, problems = read_all_documents(directory)
+    sourced = [(document, SpecSource(document.file, document.source_map)) for document in documents]
+    if overlay_dir is not None:
+        sourced, overlay_problems = apply_overlays(sourced, overlay_dir)
+        problems.extend(overlay_problems)
     specs: list[tuple[AssistantSpec, SpecSource]] = []
     targets: list[ContextTarget] = []
-    for document in documents:
-        source = SpecSource(document.file, document.source_map)
-        spec, spec_problems = parse_spec(document)
+    for document, source in sourced:
+        spec, spec_problems = parse_spec(document, source)
         problems.extend(spec_problems)
         if spec is not None:
             specs.append((spec, source))
         target = _context_target(document, source)
         if target is not None:
             targets.append(target)
-    problems.extend(_duplicate_problems(documents))
+    problems.extend(_duplicate_problems(sourced))
     desired = DesiredState(
         specs=tuple(spec for spec, _ in specs), sources={spec.id: source for spec, source in specs}
     )
@@ -99,7 +105,7 @@ def _context_target(document: Document, source: SpecSource) -> ContextTarget | N
     return ContextTarget(spec_id, value["graph_id"], context if isinstance(context, dict) else {}, source)
 
 
-def parse_spec(document: Document) -> tuple[AssistantSpec | None, list[Problem]]:
+def parse_spec(document: Document, source: SpecSource) -> tuple[AssistantSpec | None, list[Problem]]:
     value = document.value
     if not isinstance(value, dict):
         kind = "a list" if isinstance(value, list) else f"the scalar {value!r}"
@@ -110,11 +116,11 @@ def parse_spec(document: Document) -> tuple[AssistantSpec | None, list[Problem]]
     try:
         spec = AssistantSpec.model_validate(value)
     except ValidationError as exc:
-        return None, inner + [_problem_from_error(error, document, spec_id) for error in exc.errors()]
+        return None, inner + [_problem_from_error(error, source, spec_id) for error in exc.errors()]
     return (None if inner else spec), inner
 
 
-def _problem_from_error(error: ErrorDetails, document: Document, spec_id: str | None) -> Problem:
+def _problem_from_error(error: ErrorDetails, source: SpecSource, spec_id: str | None) -> Problem:
     path: Path = tuple(error["loc"])
     kind = error["type"]
     context = error.get("ctx") or {}
@@ -122,8 +128,8 @@ def _problem_from_error(error: ErrorDetails, document: Document, spec_id: str | 
         path = (*path, str(context["key"]))
     message = _message(error, path)
     on_key = kind in ("extra_forbidden", "reserved_metadata_key", "configurable_in_config")
-    position = document.source_map.locate(path if kind != "missing" else path[:-1], key=on_key)
-    return Problem(document.file, position.line, position.col, spec_id, format_path(path), message)
+    file, line, col = source.where(path if kind != "missing" else path[:-1], key=on_key)
+    return Problem(file, line, col, spec_id, format_path(path), message)
 
 
 def _message(error: ErrorDetails, path: Path) -> str:
@@ -158,18 +164,17 @@ def _did_you_mean(word: str, candidates: list[str]) -> str:
     return f"; allowed: {', '.join(candidates)}" if candidates else ""
 
 
-def _duplicate_problems(documents: list[Document]) -> list[Problem]:
+def _duplicate_problems(documents: list[tuple[Document, SpecSource]]) -> list[Problem]:
     """Duplicate ids and assistant_ids, across every readable document (valid or not)."""
     problems: list[Problem] = []
     seen_ids: dict[str, SpecSource] = {}
     seen_assistant_ids: dict[str, tuple[str | None, SpecSource]] = {}
     """assistant_id -> (the spec id it is the default of, or None when written explicitly; where)"""
-    for document in documents:
+    for document, source in documents:
         value = document.value
         spec_id = value.get("id") if isinstance(value, dict) else None
         if not isinstance(spec_id, str):
             continue
-        source = SpecSource(document.file, document.source_map)
         if spec_id in seen_ids:
             problems.append(_duplicate(spec_id, "id", spec_id, source, seen_ids[spec_id]))
             continue

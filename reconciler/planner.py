@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from reconciler.desired import DesiredState, Path, format_path
-from reconciler.diff import comparable, differing_paths, json_equal, same_content
+from reconciler.diff import added_paths, comparable, differing_paths, json_equal, same_content
 from reconciler.errors import PlanError, Problem
 from reconciler.live import LiveAssistant, LiveReader, LiveVersion
 from reconciler.plan import Change, Create, Delete, Expected, Plan, SetLatest, Update, sort_actions
@@ -162,7 +162,10 @@ class _SpecPlanner:
             assistant_id=self.spec.resolved_assistant_id,
             graph_id=self.spec.graph_id,
             expected=Expected(exists=False),
-            changes=self._changes({}, desired),
+            changes=tuple(
+                Change(path=format_path(path), after=new, sensitive=is_sensitive_path(path, self.secrets))
+                for path, _, new in added_paths(desired)
+            ),
             body=body,
         )
 

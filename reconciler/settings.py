@@ -1,4 +1,5 @@
-"""Where to find things and whom to talk to: flags > environment > reconciler.yaml > defaults."""
+"""Where to find things and whom to talk to: flags (``--url``, then ``--env``'s entry) > environment
+variables > reconciler.yaml > defaults."""
 
 from __future__ import annotations
 
@@ -61,8 +62,9 @@ class Settings:
         return self.root / self.project.environments_dir / self.environment if self.environment else None
 
     def server_url(self, flag: str | None) -> str:
+        # --env is a flag: the URL it names beats the RECONCILER_URL variable.
         environment_url = self.project.environments[self.environment].url if self.environment else None
-        url = flag or os.environ.get("RECONCILER_URL") or environment_url or self.project.url
+        url = flag or environment_url or os.environ.get("RECONCILER_URL") or self.project.url
         if not url:
             raise SettingsError(
                 "no server URL: pass --url, set RECONCILER_URL, or set `url` in reconciler.yaml"

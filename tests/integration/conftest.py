@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,4 +85,3 @@ def applied(repo: Repo) -> Repo:
     return repo
 
 
-Seeder = Callable[..., dict[str, Any]]
