@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint lint-workflows unit test demo bench clean
+.PHONY: install lint lint-workflows unit test demo bench assistant-schema clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ demo: install
 
 bench: install
 	$(BIN)/python bench/plan_benchmark.py
+
+assistant-schema: install
+	$(BIN)/python -c "from reconciler.spec import file_format_json_schema_text as t; print(t(), end='')" \
+		> schemas/assistant.schema.json
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -114,3 +114,11 @@ def test_file_format_json_schema_for_editors() -> None:
         "id", "graph_id", "name", "description", "assistant_id", "context", "config", "metadata", "pin",
     ]
     assert schema["properties"]["metadata"]["anyOf"][0]["propertyNames"] == {"not": {"pattern": "^reconciler/"}}
+
+
+def test_committed_editor_schema_is_generated_from_the_models() -> None:
+    from reconciler.spec import file_format_json_schema_text
+    from tests.helpers import REPO_ROOT
+
+    committed = (REPO_ROOT / "schemas" / "assistant.schema.json").read_text(encoding="utf-8")
+    assert committed == file_format_json_schema_text(), "run `make assistant-schema` and commit the result"
