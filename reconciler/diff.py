@@ -2,7 +2,8 @@
 
 Content is ``graph_id, name, description, context, config, metadata``. The server cannot remove a metadata
 key (only set it to null) and stores a cleared description as ``""``, so null, ``""`` and absent compare
-equal where the server cannot tell them apart. The only module that imports deepdiff.
+equal where the server cannot tell them apart; likewise ``config.tags: []`` and no tags.
+The only module that imports deepdiff.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ def comparable(content: dict[str, Any]) -> dict[str, Any]:
         "name": content.get("name"),
         "description": content.get("description") or "",
         "context": content.get("context") or {},
-        "config": {k: v for k, v in (content.get("config") or {}).items() if k != "configurable"},
+        "config": {
+            k: v for k, v in (content.get("config") or {}).items() if k != "configurable" and v not in (None, [])
+        },
         "metadata": {k: v for k, v in (content.get("metadata") or {}).items() if v is not None},
     }
 

@@ -237,12 +237,17 @@ def update_body(desired: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]
     for key, value in (live.get("metadata") or {}).items():
         if key not in metadata and value is not None:
             metadata[key] = None
+    config = {k: v for k, v in (desired.get("config") or {}).items() if k != "configurable"}
+    if not desired.get("context") and (live.get("config") or {}).get("tags") and "tags" not in config:
+        # With an empty context the server keeps the old config keys it is not sent (LANGGRAPH_API.md §8):
+        # clear tags explicitly. Other keys cannot be cleared this way; the readback after the write says so.
+        config["tags"] = []
     return {
         "graph_id": desired["graph_id"],
         "name": desired.get("name") or "",
         "description": desired.get("description") or "",
         "context": dict(desired.get("context") or {}),
-        "config": {k: v for k, v in (desired.get("config") or {}).items() if k != "configurable"},
+        "config": config,
         "metadata": metadata,
     }
 

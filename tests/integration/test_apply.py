@@ -153,3 +153,22 @@ def test_import_then_apply_then_plan_is_empty(repo: Repo) -> None:
     }
     assert applied.returncode == 0, applied.stderr
     assert second.returncode == 0, second.stdout
+
+
+def test_emptied_context_and_config_are_cleared_as_far_as_the_server_allows(applied: Repo) -> None:
+    applied.write(
+        "assistants.d/support.yaml", "id: support-bot\ngraph_id: agent\nconfig:\n  recursion_limit: 25\n"
+    )
+
+    plan = applied.plan_json()
+    result = applied.cli("apply", "--auto-approve")
+
+    (action,) = plan["actions"]
+    assert action["action"] == "update"
+    assert {c["path"] for c in action["changes"]} >= {"config.tags", "context.system_prompt", "description"}
+    assert result.returncode == 0, result.stdout + result.stderr
+    live = applied.managed()["support-bot"]
+    assert live["context"] == {}
+    assert live["config"].get("tags") == []
+    assert live["description"] == ""
+    assert applied.cli("plan", "--detailed-exitcode").returncode == 0
