@@ -165,10 +165,15 @@ class LangGraphClient:
 
 
 def _detail(response: httpx.Response) -> str:
+    """The server's reason. A schema validation error quotes the offending request value (first line and
+    ``On instance[...]:`` block), which can be a secret from the body: only where it failed is kept."""
     try:
         data = response.json()
     except ValueError:
         return response.text[:300] or "(empty body)"
-    if isinstance(data, dict) and "detail" in data:
-        return str(data["detail"])[:300]
-    return str(data)[:300]
+    text = str(data["detail"]) if isinstance(data, dict) and "detail" in data else str(data)
+    if "\n\nFailed validating" in text:
+        parts = text.split("\n\n")
+        where = [p.splitlines()[0].rstrip(":") for p in parts if p.startswith(("Failed validating", "On instance"))]
+        text = "; ".join(where) + " (value not shown)"
+    return text.strip()[:300]
