@@ -136,9 +136,14 @@ class _Executor:
                 if not _is_transient(exc):
                     raise
                 now = self._read(action)
-                if now.version != before.version and same_content(body, now.content()):
-                    break  # the attempt that seemed to fail had landed
-                untouched = (now.version, now.updated_at) == (before.version, before.updated_at)
+                if now.version != before.version:
+                    if same_content(body, now.content()):
+                        break  # the attempt that seemed to fail had landed
+                    raise _WriteFailed(
+                        f"{exc}; the server is now at version {now.version}, and these fields differ from "
+                        f"what was sent: {_differing(body, now)}"
+                    ) from exc
+                untouched = now.updated_at == before.updated_at
                 if not untouched or attempt == UPDATE_ATTEMPTS - 1:
                     raise
                 time.sleep(0.25 * 2**attempt)
@@ -157,8 +162,8 @@ class _Executor:
                 "repaired",
                 version=repaired.version,
                 message=(
-                    f"the server's set_latest left {left_behind} at the newer values; wrote version "
-                    f"{repaired.version} with version {action.version}'s content instead"
+                    f"the server's set_latest left these fields at the newer values: {left_behind}; wrote "
+                    f"version {repaired.version} with version {action.version}'s content instead"
                 ),
             )
         return self._honour_pin(action, left_behind)
@@ -166,15 +171,20 @@ class _Executor:
     def _honour_pin(self, action: SetLatest, left_behind: str) -> Outcome:
         # The in-memory runtime's set_latest copies config/metadata/name/description but not context or
         # graph_id; writing the pinned content first and then re-pinning makes the active row whole.
-        self.writer.update(action.assistant_id, action.content)
+        self._write_once(action, action.content)
         self.writer.set_latest(action.assistant_id, action.version)
         live = self._read(action)
         if live.version == action.version and same_content(action.content, live.content()):
-            message = f"the server's set_latest left {left_behind} behind; repaired by writing the content first"
+            message = (
+                f"the server's set_latest left these fields behind: {left_behind}; repaired by writing "
+                "the pinned content first"
+            )
             return Outcome.of(action, "repaired", version=live.version, message=message)
+        if live.version != action.version:
+            raise _WriteFailed(f"the server does not honour pin {action.version}: active version is {live.version}")
         raise _WriteFailed(
-            f"the server does not honour pin {action.version}: active version {live.version}, "
-            f"{_differing(action.content, live)} differ from version {action.version}"
+            f"the server does not honour pin {action.version}: these fields differ from version "
+            f"{action.version}'s: {_differing(action.content, live)}"
         )
 
     def _delete(self, action: Delete) -> Outcome:
@@ -196,7 +206,9 @@ class _Executor:
     def _verify(self, action: Action, intended: dict[str, Any]) -> LiveAssistant:
         live = self._read(action)
         if not same_content(intended, live.content()):
-            raise _WriteFailed(f"read back after the write, {_differing(intended, live)} differ from what was sent")
+            raise _WriteFailed(
+                f"read back after the write, these fields differ from what was sent: {_differing(intended, live)}"
+            )
         return live
 
 
@@ -205,5 +217,4 @@ def _is_transient(error: ServerError) -> bool:
 
 
 def _differing(intended: dict[str, Any], live: LiveAssistant) -> str:
-    paths = [format_path(path) for path, _, _ in differing_paths(intended, live.content())]
-    return ", ".join(paths) or "nothing"
+    return ", ".join(format_path(path) for path, _, _ in differing_paths(intended, live.content()))

@@ -51,12 +51,14 @@ def differing_paths(before: dict[str, Any], after: dict[str, Any]) -> list[tuple
         return []
     from deepdiff import DeepDiff
 
-    diff = DeepDiff(left, right, ignore_numeric_type_changes=True, view="tree")
+    # Not ignore_numeric_type_changes: it also equates True with 1. json_equal drops the 1 vs 1.0 paths.
+    diff = DeepDiff(left, right, view="tree")
     paths: dict[Path, None] = {}
     for report in diff.values():
         for level in report:
             for leaf in _leaves(_up_to_first_list(tuple(level.path(output_format="list"))), left, right):
-                paths[leaf] = None
+                if not json_equal(_lookup(left, leaf), _lookup(right, leaf)):
+                    paths[leaf] = None
     return [(path, _lookup(left, path), _lookup(right, path)) for path in sorted(paths, key=format_path)]
 
 

@@ -38,9 +38,10 @@ def spec_document(assistant: LiveAssistant, spec_id: str) -> dict[str, Any]:
 
 
 def spec_id_for(assistant: LiveAssistant, taken: set[str]) -> str:
+    """A valid, unused spec id (it is also the file name): the server's values are never trusted as paths."""
     managed_as = assistant.metadata.get(ID_KEY)
-    base = managed_as if isinstance(managed_as, str) else _NOT_ID_CHARS.sub("-", (assistant.name or "").lower())
-    base = base.strip("-._")[:90] or f"assistant-{assistant.assistant_id[:8]}"
+    wanted = managed_as if isinstance(managed_as, str) else (assistant.name or "")
+    base = _NOT_ID_CHARS.sub("-", wanted.lower()).strip("-._")[:90] or f"assistant-{assistant.assistant_id[:8]}"
     candidate, counter = base, 2
     while candidate in taken:
         candidate, counter = f"{base}-{counter}", counter + 1
@@ -48,11 +49,22 @@ def spec_id_for(assistant: LiveAssistant, taken: set[str]) -> str:
     return candidate
 
 
+def _taken_ids(out_dir: Path) -> set[str]:
+    """File names and ids already declared in ``out_dir``, so an import never collides with either."""
+    from reconciler.loading import read_all_documents, yaml_files
+
+    if not out_dir.is_dir():
+        return set()
+    documents, _ = read_all_documents(out_dir)
+    ids = {d.value["id"] for d in documents if isinstance(d.value, dict) and isinstance(d.value.get("id"), str)}
+    return ids | {path.stem for path in yaml_files(out_dir)}
+
+
 def import_files(assistants: list[LiveAssistant], out_dir: Path, owner: str) -> tuple[list[Path], list[str]]:
     """Write a file per importable assistant; existing files are never overwritten."""
     written: list[Path] = []
     skipped: list[str] = []
-    taken = {p.stem for p in out_dir.glob("*.yaml")} if out_dir.is_dir() else set()
+    taken = _taken_ids(out_dir)
     for assistant in sorted(assistants, key=lambda a: (a.name or "", a.assistant_id)):
         if assistant.is_system:
             continue

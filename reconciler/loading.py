@@ -154,7 +154,7 @@ def _message(error: ErrorDetails, path: Path) -> str:
 
 def _known_keys(parent: Path) -> list[str]:
     model = RunnableConfigSpec if parent == ("config",) else AssistantSpec
-    return list(model.model_fields) if len(parent) <= 1 else []
+    return [name for name in model.model_fields if name != "configurable"] if len(parent) <= 1 else []
 
 
 def _did_you_mean(word: str, candidates: list[str]) -> str:

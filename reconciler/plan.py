@@ -132,11 +132,15 @@ def read_plan_file(path: Path) -> Plan:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise PlanFileError(f"cannot read plan file {path}: {exc}") from exc
-    if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
-        found = data.get("format_version") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        raise PlanFileError(f"{path} is not a reconciler plan: expected a JSON object")
+    if data.get("format_version") != FORMAT_VERSION:
+        found = data.get("format_version")
         raise PlanFileError(f"{path}: format_version {found!r} is not supported (expected {FORMAT_VERSION})")
     data.pop("summary", None)
     try:
         return Plan.model_validate(data)
     except ValidationError as exc:
-        raise PlanFileError(f"{path} is not a reconciler plan: {exc.errors()[0]['msg']}") from exc
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise PlanFileError(f"{path} is not a reconciler plan: {where}: {error['msg']}") from exc

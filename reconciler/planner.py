@@ -17,7 +17,7 @@ from reconciler.live import LiveAssistant, LiveReader, LiveVersion
 from reconciler.plan import Change, Create, Delete, Expected, Plan, SetLatest, Update, sort_actions
 from reconciler.redact import is_sensitive_path
 from reconciler.schema import GraphSchema, sensitive_context_keys
-from reconciler.spec import ID_KEY, AssistantSpec
+from reconciler.spec import ID_KEY, OWNER_KEY, AssistantSpec
 
 ActionType = Create | Update | SetLatest | Delete
 
@@ -47,8 +47,10 @@ def build_plan(request: PlanRequest, reader: LiveReader) -> Plan:
     owned = {a.assistant_id: a for a in reader.list_owned(request.owner) if not a.is_system}
     actions: list[ActionType] = []
     unchanged: list[str] = []
+    planners = []
     for spec in specs:
         planner = _SpecPlanner(request, reader, spec)
+        planners.append(planner)
         live = owned.get(spec.resolved_assistant_id) or reader.get(spec.resolved_assistant_id)
         try:
             outcome = planner.plan(live)
@@ -61,7 +63,7 @@ def build_plan(request: PlanRequest, reader: LiveReader) -> Plan:
             actions.append(outcome)
     wanted = {spec.resolved_assistant_id for spec in request.desired.specs}
     leftovers = [] if request.only else [a for a in owned.values() if a.assistant_id not in wanted]
-    warnings = []
+    warnings = [warning for planner in planners for warning in planner.warnings]
     if request.prune:
         actions.extend(_delete(assistant) for assistant in leftovers)
     elif leftovers:
@@ -121,6 +123,7 @@ class _SpecPlanner:
         self.reader = reader
         self.spec = spec
         self.secrets = sensitive_context_keys(request.schemas.get(spec.graph_id))
+        self.warnings: list[str] = []
 
     def plan(self, live: LiveAssistant | None) -> ActionType | None:
         """The action for this spec, or None when it already matches; raises _Refused for a plan error."""
@@ -142,6 +145,7 @@ class _SpecPlanner:
         older = self._older_version_with(desired, live)
         if older is not None:
             return self._set_latest(live, older, "rollback")
+        self._refuse_uncleared_config(desired, live)
         return Update(
             id=self.spec.id,
             assistant_id=live.assistant_id,
@@ -180,9 +184,27 @@ class _SpecPlanner:
             raise self._refuse(
                 ("pin",), f"the file's {fields} differ from version {pin}'s; remove them or make them equal"
             )
+        if target.metadata.get(OWNER_KEY) != self.request.owner:
+            self.warnings.append(
+                f"{self.spec.id}: version {pin} does not carry the ownership metadata (written before reconciler "
+                "managed it): while it is active, --prune and the owner search do not see this assistant"
+            )
         if live.version == pin and same_content(target.content(), live.content()):
             return None
         return self._set_latest(live, target, "pin")
+
+    def _refuse_uncleared_config(self, desired: dict[str, Any], live: LiveAssistant) -> None:
+        """With an empty context the server keeps every config key it is not sent (LANGGRAPH_API.md §8); only
+        tags can be cleared explicitly (``tags: []``). Refuse a plan whose apply could never converge."""
+        if desired["context"]:
+            return
+        stuck = sorted(set(live.content()["config"]) - set(desired["config"]) - {"tags"})
+        if stuck:
+            raise self._refuse(
+                ("config",),
+                f"the server keeps config.{', config.'.join(stuck)} when the context is empty; "
+                "set it in the file, or give the assistant a context",
+            )
 
     def _declared_fields_differing(self, target: LiveVersion) -> list[str]:
         declared = comparable(self.spec.content(self.request.owner))

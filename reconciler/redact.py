@@ -11,13 +11,31 @@ from collections.abc import Iterable
 from typing import Any
 
 MASK = "(sensitive)"
-_SECRET_WORD_ENDINGS = ("key", "token", "secret", "password", "passwd", "credential", "credentials")
+_SECRET_WORD_ENDINGS = (
+    "key",
+    "keys",
+    "token",
+    "secret",
+    "secrets",
+    "password",
+    "passwords",
+    "passwd",
+    "credential",
+    "credentials",
+)
+_COUNTS = {"max", "min", "num", "total", "input", "output", "prompt", "completion", "reasoning"}
 _WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
 
 def looks_secret(name: str) -> bool:
-    """``api_key``, ``authToken``, ``OPENAI_API_KEY``, ``client-secret``: yes. ``max_tokens``: no (a count)."""
-    return any(word.lower().endswith(_SECRET_WORD_ENDINGS) for word in _WORD.findall(name))
+    """``api_key``, ``authToken``, ``accessTokens``, ``OPENAI_API_KEY``, ``client-secret``: yes.
+    ``max_tokens``, ``completion_tokens``: no (counts of tokens, not tokens)."""
+    words = [word.lower() for word in _WORD.findall(name)]
+    return any(
+        word.endswith(_SECRET_WORD_ENDINGS)
+        or (word.endswith("tokens") and (index == 0 or words[index - 1] not in _COUNTS))
+        for index, word in enumerate(words)
+    )
 
 
 def is_sensitive_path(path: Iterable[str | int], secret_context_keys: frozenset[str] = frozenset()) -> bool:
@@ -43,7 +61,5 @@ def mask_content(content: dict[str, Any], secret_context_keys: frozenset[str]) -
     masked: dict[str, Any] = mask(content)
     context = masked.get("context")
     if isinstance(context, dict):
-        masked["context"] = {
-            k: (MASK if k in secret_context_keys and v is not None else v) for k, v in context.items()
-        }
+        masked["context"] = {k: (MASK if k in secret_context_keys and v is not None else v) for k, v in context.items()}
     return masked

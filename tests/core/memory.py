@@ -1,0 +1,260 @@
+"""An in-memory LiveReader / LiveWriter that follows LANGGRAPH_API.md §4-§9, with call counts and faults.
+
+Modelled, as observed on the real server:
+- create: 409 when the id exists (``if_exists: raise``), 404 for an unknown graph, 400 for context together
+  with ``config.configurable``; ``context`` is mirrored into ``config.configurable``.
+- PATCH: every call makes version max+1 from the CURRENT row; metadata merges shallowly (null is stored,
+  keys are never removed); ``context`` replaces and, when non-empty, config becomes ``body config +
+  configurable`` (``context`` alone drops tags); with an EMPTY context, config keys that are not sent stay
+  (§8); ``config`` alone replaces config; omitted fields are kept; null name/description/metadata is a 422.
+- set_latest: makes no version, switches the active row to version N and bumps ``updated_at``.
+  ``set_latest_mode`` reproduces broken servers: ``keeps_context`` is the in-memory runtime's bug (context
+  and graph_id are NOT restored); ``loses_context`` and ``ignored`` model servers that never honour a pin.
+Not modelled: reserved-key stripping, name/graph filters of search, pagination.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+from reconciler.errors import ServerError, ServerUnreachableError
+from reconciler.live import LiveAssistant, LiveVersion
+from reconciler.schema import GraphSchema
+from reconciler.spec import OWNER_KEY
+
+URL = "http://memory.test"
+SetLatestMode = Literal["correct", "keeps_context", "loses_context", "ignored"]
+Method = Literal["list_owned", "get", "versions", "graph_schema", "create", "update", "set_latest", "delete"]
+T = TypeVar("T")
+
+_DEFAULTS: dict[str, Any] = {
+    "graph_id": "agent",
+    "name": "Untitled",
+    "description": None,
+    "context": {},
+    "config": {},
+    "metadata": {},
+}
+
+
+@dataclass(frozen=True)
+class Fault:
+    error: ServerError
+    landed: bool
+    """The call takes effect before the error is raised (the response was lost)."""
+
+
+def transient(*, status: int | None = 503) -> ServerError:
+    if status is None:
+        return ServerUnreachableError(f"PATCH {URL} failed: ReadTimeout: timed out", url=URL)
+    return ServerError(f"{URL} -> {status}: server error: boom", url=URL, status=status)
+
+
+class MemoryServer:
+    """Thread-safe (apply writes with a thread pool). ``calls`` counts every call per protocol method."""
+
+    def __init__(
+        self, graphs: dict[str, GraphSchema] | None = None, *, set_latest_mode: SetLatestMode = "correct"
+    ) -> None:
+        self.graphs: dict[str, GraphSchema] = dict(graphs or {})
+        self.set_latest_mode: SetLatestMode = set_latest_mode
+        self.calls: Counter[str] = Counter()
+        self.log: list[tuple[str, str]] = []
+        """``(method, assistant_id)`` of every write that took effect, in order."""
+        self._active: dict[str, dict[str, Any]] = {}
+        self._versions: dict[str, list[dict[str, Any]]] = {}
+        self._faults: dict[str, list[Fault]] = defaultdict(list)
+        self._lock = threading.RLock()
+        self._tick = 0
+
+    # --- test controls ----------------------------------------------------------------------------
+
+    def seed(self, assistant_id: str, *contents: dict[str, Any], active: int | None = None) -> LiveAssistant:
+        """Put an assistant with one version per ``contents`` (missing fields take server defaults), the
+        last (or ``active``) one active. Not counted as calls."""
+        with self._lock:
+            rows = [self._row(assistant_id, number, {**_DEFAULTS, **c}) for number, c in enumerate(contents, 1)]
+            self._versions[assistant_id] = rows
+            chosen = rows[(active or len(rows)) - 1]
+            self._active[assistant_id] = {**copy.deepcopy(chosen), "updated_at": chosen["created_at"]}
+            return self._live(assistant_id)
+
+    def fail_next(self, method: Method, error: ServerError | None = None, *, landed: bool = False) -> None:
+        """The next call of ``method`` raises ``error`` (default: a 503), after taking effect if ``landed``."""
+        self._faults[method].append(Fault(error or transient(), landed))
+
+    def reset_calls(self) -> None:
+        self.calls.clear()
+        self.log.clear()
+
+    def version_numbers(self, assistant_id: str) -> list[int]:
+        return [row["version"] for row in self._versions.get(assistant_id, [])]
+
+    # --- LiveReader -------------------------------------------------------------------------------
+
+    def list_owned(self, owner: str) -> list[LiveAssistant]:
+        def run() -> list[LiveAssistant]:
+            rows = [a for a in self._active.values() if a["metadata"].get(OWNER_KEY) == owner]
+            rows.sort(key=lambda a: a["created_at"], reverse=True)
+            return [LiveAssistant.model_validate(copy.deepcopy(a)) for a in rows]
+
+        return self._call("list_owned", "", run)
+
+    def get(self, assistant_id: str) -> LiveAssistant | None:
+        return self._call(
+            "get", assistant_id, lambda: self._live(assistant_id) if assistant_id in self._active else None
+        )
+
+    def versions(self, assistant_id: str) -> list[LiveVersion]:
+        def run() -> list[LiveVersion]:
+            self._require(assistant_id, "POST", "/versions")
+            rows = sorted(self._versions[assistant_id], key=lambda r: -r["version"])
+            return [LiveVersion.model_validate(copy.deepcopy(r)) for r in rows]
+
+        return self._call("versions", assistant_id, run)
+
+    def graph_schema(self, graph_id: str) -> GraphSchema | None:
+        return self._call("graph_schema", graph_id, lambda: self.graphs.get(graph_id))
+
+    # --- LiveWriter -------------------------------------------------------------------------------
+
+    def create(self, body: dict[str, Any]) -> LiveAssistant:
+        assistant_id = str(uuid.UUID(body["assistant_id"])) if body.get("assistant_id") else str(uuid.uuid4())
+
+        def run() -> LiveAssistant:
+            if assistant_id in self._active:
+                if body.get("if_exists") == "do_nothing":
+                    return self._live(assistant_id)
+                raise _error("POST", "", 409, f"Assistant {assistant_id} already exists")
+            self._require_graph(body.get("graph_id"), "POST")
+            context = body.get("context")
+            config = dict(body.get("config") or {})
+            if context and config.get("configurable"):
+                raise _error("POST", "", 400, "Cannot specify both configurable and context.")
+            context = context or config.get("configurable") or {}
+            if context:
+                config["configurable"] = context
+            content = {
+                "graph_id": body["graph_id"],
+                "name": body.get("name") or "Untitled",
+                "description": body.get("description"),
+                "context": context,
+                "config": config,
+                "metadata": dict(body.get("metadata") or {}),
+            }
+            row = self._row(assistant_id, 1, content)
+            self._versions[assistant_id] = [row]
+            self._active[assistant_id] = {**copy.deepcopy(row), "updated_at": row["created_at"]}
+            self.log.append(("create", assistant_id))
+            return self._live(assistant_id)
+
+        return self._call("create", assistant_id, run)
+
+    def update(self, assistant_id: str, body: dict[str, Any]) -> LiveAssistant:
+        def run() -> LiveAssistant:
+            self._require(assistant_id, "PATCH", "")
+            for key in ("name", "description", "metadata"):
+                if key in body and body[key] is None:
+                    raise _error("PATCH", assistant_id, 422, f"None is not of type 'string' ({key})")
+            if "graph_id" in body:
+                self._require_graph(body["graph_id"], "PATCH")
+            current = copy.deepcopy(self._active[assistant_id])
+            content = {key: current[key] for key in _DEFAULTS}
+            content.update({key: body[key] for key in ("graph_id", "name", "description") if key in body})
+            content["metadata"] = {**current["metadata"], **(body.get("metadata") or {})}
+            content["context"], content["config"] = _context_and_config(current, body)
+            number = max(r["version"] for r in self._versions[assistant_id]) + 1
+            row = self._row(assistant_id, number, content)
+            self._versions[assistant_id].append(row)
+            self._active[assistant_id] = {**copy.deepcopy(row), "updated_at": row["created_at"]}
+            self.log.append(("update", assistant_id))
+            return self._live(assistant_id)
+
+        return self._call("update", assistant_id, run)
+
+    def set_latest(self, assistant_id: str, version: int) -> LiveAssistant:
+        def run() -> LiveAssistant:
+            self._require(assistant_id, "POST", "/latest")
+            row = next((r for r in self._versions[assistant_id] if r["version"] == version), None)
+            if row is None:
+                raise _error("POST", assistant_id, 404, f"Version {version} not found for assistant {assistant_id}")
+            active = self._active[assistant_id]
+            if self.set_latest_mode != "ignored":
+                kept = {"context": active["context"], "graph_id": active["graph_id"]}
+                active.update(copy.deepcopy(row))
+                if self.set_latest_mode == "keeps_context":
+                    active.update(kept)
+                elif self.set_latest_mode == "loses_context":
+                    active["context"] = {}
+            active["updated_at"] = self._now()
+            self.log.append(("set_latest", assistant_id))
+            return self._live(assistant_id)
+
+        return self._call("set_latest", assistant_id, run)
+
+    def delete(self, assistant_id: str) -> None:
+        def run() -> None:
+            if assistant_id not in self._active:
+                raise _error("DELETE", assistant_id, 404, f"Assistant with ID {assistant_id} not found")
+            del self._active[assistant_id]
+            del self._versions[assistant_id]
+            self.log.append(("delete", assistant_id))
+
+        self._call("delete", assistant_id, run)
+
+    # --- internals --------------------------------------------------------------------------------
+
+    def _call(self, method: Method, assistant_id: str, run: Callable[[], T]) -> T:
+        with self._lock:
+            self.calls[method] += 1
+            fault = self._faults[method].pop(0) if self._faults[method] else None
+            if fault is not None and not fault.landed:
+                raise fault.error
+            result = run()
+            if fault is not None:
+                raise fault.error
+            return result
+
+    def _row(self, assistant_id: str, number: int, content: dict[str, Any]) -> dict[str, Any]:
+        return {"assistant_id": assistant_id, "version": number, **copy.deepcopy(content), "created_at": self._now()}
+
+    def _now(self) -> str:
+        self._tick += 1
+        return f"2025-01-01T00:00:00.{self._tick:06d}+00:00"
+
+    def _live(self, assistant_id: str) -> LiveAssistant:
+        return LiveAssistant.model_validate(copy.deepcopy(self._active[assistant_id]))
+
+    def _require(self, assistant_id: str, method: str, suffix: str) -> None:
+        if assistant_id not in self._active:
+            raise _error(method, assistant_id + suffix, 404, f"Assistant {assistant_id} not found")
+
+    def _require_graph(self, graph_id: object, method: str) -> None:
+        if graph_id not in self.graphs:
+            raise _error(method, "", 404, f"Graph {graph_id!r} not found. Expected one of: {sorted(self.graphs)}")
+
+
+def _context_and_config(current: dict[str, Any], body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    context, config = current["context"], current["config"]
+    sent_config = body.get("config")
+    if "context" in body:
+        if body["context"] and (sent_config or {}).get("configurable"):
+            raise _error("PATCH", current["assistant_id"], 400, "Cannot specify both configurable and context.")
+        context = dict(body["context"] or {})
+        if context:
+            config = {**(sent_config or {}), "configurable": context}
+        elif sent_config:
+            config = {**config, **sent_config}
+    elif sent_config:
+        config = dict(sent_config)
+    return copy.deepcopy(context), copy.deepcopy(config)
+
+
+def _error(method: str, path: str, status: int, detail: str) -> ServerError:
+    return ServerError(f"{method} {URL}/assistants/{path} -> {status}: {detail}", url=URL, status=status)

@@ -1,0 +1,414 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from reconciler.apply import apply_plan
+from reconciler.errors import PlanError, ServerError, ServerUnreachableError, StalePlanError
+from reconciler.plan import Plan
+from reconciler.planner import build_plan
+from reconciler.report import ApplyReport, Outcome
+from reconciler.spec import AssistantSpec
+from tests.core.factories import OWNER, SERVER, aid, make_request, make_server, make_spec, owned
+from tests.core.memory import URL, MemoryServer, SetLatestMode
+
+PROMPTS = ("v1", "v2", "v3")
+
+
+def plan(server: MemoryServer, *specs: AssistantSpec, prune: bool = False) -> Plan:
+    result = build_plan(make_request(*specs, prune=prune), server)
+    server.reset_calls()
+    return result
+
+
+def statuses(report: ApplyReport) -> list[tuple[str, str, str]]:
+    return [(o.action, o.id, o.status) for o in report.outcomes]
+
+
+def refused(status: int = 422) -> ServerError:
+    return ServerError(
+        f"PATCH {URL}/assistants/x -> {status}: the server refused the request: bad", url=URL, status=status
+    )
+
+
+def bot(spec_id: str, **fields: Any) -> AssistantSpec:
+    return make_spec(spec_id, **{"context": {"model_name": "openai"}, **fields})
+
+
+def seeded(server: MemoryServer, spec: AssistantSpec, **changed: Any) -> None:
+    server.seed(spec.resolved_assistant_id, {**spec.content(OWNER), **changed})
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    delays: list[float] = []
+    monkeypatch.setattr("reconciler.apply.time.sleep", delays.append)
+    return delays
+
+
+# --- stale plans --------------------------------------------------------------------------------------
+
+
+def stale_message(*lines: str) -> str:
+    return "the server changed since this plan was made; nothing was written. Plan again.\n" + "\n".join(
+        f"  {line}" for line in lines
+    )
+
+
+def test_assistant_created_since_the_plan() -> None:
+    server = make_server()
+    planned = plan(server, bot("new-bot"))
+    server.seed(aid("new-bot"), {"metadata": owned("new-bot")})
+    with pytest.raises(StalePlanError) as caught:
+        apply_plan(planned, server)
+    assert str(caught.value) == stale_message("new-bot: planned as a create, but the server now has it at version 1")
+    assert caught.value.exit_code == 3
+
+
+def test_assistant_deleted_since_the_plan() -> None:
+    server = make_server()
+    spec = bot("upd")
+    seeded(server, spec, name="old")
+    planned = plan(server, spec)
+    server.delete(aid("upd"))
+    with pytest.raises(StalePlanError) as caught:
+        apply_plan(planned, server)
+    assert str(caught.value) == stale_message("upd: planned against version 1, but it no longer exists on the server")
+
+
+def test_version_moved_since_the_plan_nothing_is_written() -> None:
+    server = make_server()
+    specs = [bot("a-moved"), bot("b-touched"), bot("c-new"), bot("d-fine")]
+    for spec in specs[:2] + specs[3:]:
+        seeded(server, spec, name="old")
+    planned = plan(server, *specs)
+    server.update(aid("a-moved"), {"name": "someone else"})
+    server.set_latest(aid("b-touched"), 1)  # same version, but updated_at moves
+    server.reset_calls()
+    with pytest.raises(StalePlanError) as caught:
+        apply_plan(planned, server)
+    assert str(caught.value) == stale_message(
+        "a-moved: planned against version 1 (updated 2025-01-01T00:00:00.000001+00:00), "
+        "server now at version 2 (updated 2025-01-01T00:00:00.000004+00:00)",
+        "b-touched: planned against version 1 (updated 2025-01-01T00:00:00.000002+00:00), "
+        "server now at version 1 (updated 2025-01-01T00:00:00.000005+00:00)",
+    )
+    assert server.log == []
+    assert server.calls == {"list_owned": 1, "get": 1}
+
+
+# --- phases and failures ------------------------------------------------------------------------------
+
+
+def mixed_plan(server: MemoryServer) -> Plan:
+    """One action of each kind: create new, update upd, roll back rb to version 1, delete gone."""
+    upd, rb = bot("upd"), bot("rb")
+    seeded(server, upd, name="old name")
+    server.seed(aid("rb"), rb.content(OWNER), {**rb.content(OWNER), "name": "rb v2"})
+    server.seed(aid("gone"), {"metadata": owned("gone")})
+    return plan(server, rb, bot("new"), upd, prune=True)
+
+
+def test_phases_run_in_order_and_every_write_is_verified() -> None:
+    server = make_server()
+    planned = mixed_plan(server)
+    seen: list[Outcome] = []
+    report = apply_plan(planned, server, concurrency=1, on_outcome=seen.append)
+    assert server.log == [
+        ("create", aid("new")),
+        ("update", aid("upd")),
+        ("set_latest", aid("rb")),
+        ("delete", aid("gone")),
+    ]
+    assert [(o.action, o.id, o.status, o.version, o.message) for o in report.outcomes] == [
+        ("create", "new", "applied", 1, ""),
+        ("update", "upd", "applied", 2, ""),
+        ("set_latest", "rb", "applied", 1, ""),
+        ("delete", "gone", "applied", None, ""),
+    ]
+    assert list(report.outcomes) == seen
+    assert report.ok
+    assert server.calls == {"list_owned": 1, "get": 6, "create": 1, "update": 1, "set_latest": 1, "delete": 1}
+    assert build_plan(make_request(bot("rb"), bot("new"), bot("upd"), prune=True), server).actions == ()
+
+
+def test_failure_stops_later_phases() -> None:
+    server = make_server()
+    planned = mixed_plan(server)
+    server.fail_next("update", refused())
+    report = apply_plan(planned, server)
+    assert [(o.action, o.id, o.status, o.message) for o in report.outcomes] == [
+        ("create", "new", "applied", ""),
+        ("update", "upd", "failed", f"PATCH {URL}/assistants/x -> 422: the server refused the request: bad"),
+        ("set_latest", "rb", "not_attempted", "stopped after an earlier failure"),
+        ("delete", "gone", "not_attempted", "stopped after an earlier failure"),
+    ]
+    assert server.log == [("create", aid("new"))]
+    assert server.calls["update"] == 1
+    assert not report.ok
+
+
+def test_failure_stops_the_rest_of_its_phase() -> None:
+    server = make_server()
+    planned = plan(server, bot("a"), bot("b"), bot("c"))
+    server.fail_next("create", ServerError("POST -> 404: graph gone", url=URL, status=404))
+    report = apply_plan(planned, server, concurrency=1)
+    assert statuses(report) == [
+        ("create", "a", "failed"),
+        ("create", "b", "not_attempted"),
+        ("create", "c", "not_attempted"),
+    ]
+    assert server.log == []
+
+
+def test_create_that_already_landed_is_accepted() -> None:
+    server = make_server()
+    planned = plan(server, bot("new"))
+    server.fail_next("create", ServerError("POST -> 409: conflict", url=URL, status=409), landed=True)
+    (outcome,) = apply_plan(planned, server).outcomes
+    assert (outcome.status, outcome.version, outcome.message) == (
+        "applied",
+        1,
+        "it already existed (an earlier attempt landed)",
+    )
+    assert server.calls["create"] == 1
+
+
+def test_delete_that_already_landed_is_accepted() -> None:
+    server = make_server()
+    server.seed(aid("gone"), {"metadata": owned("gone")})
+    planned = plan(server, bot("keep"), prune=True)
+    server.fail_next("delete", ServerError("DELETE -> 404: not found", url=URL, status=404), landed=True)
+    report = apply_plan(planned, server)
+    assert statuses(report) == [("create", "keep", "applied"), ("delete", "gone", "applied")]
+
+
+def test_a_config_key_the_server_cannot_clear_is_refused_at_plan_time() -> None:
+    server = make_server()
+    spec = make_spec("bare")
+    seeded(server, spec, context={"model_name": "openai"}, config={"recursion_limit": 5})
+    with pytest.raises(PlanError) as raised:
+        plan(server, spec)
+    (problem,) = raised.value.problems
+    assert (problem.field, problem.message) == (
+        "config",
+        "the server keeps config.recursion_limit when the context is empty; "
+        "set it in the file, or give the assistant a context",
+    )
+    assert server.calls.get("update", 0) == 0
+
+
+def test_empty_context_clears_tags_explicitly() -> None:
+    server = make_server()
+    spec = make_spec("bare")
+    seeded(server, spec, context={"model_name": "openai"}, config={"tags": ["a"]})
+    report = apply_plan(plan(server, spec), server)
+    assert statuses(report) == [("update", "bare", "applied")]
+
+
+# --- update retries -----------------------------------------------------------------------------------
+
+
+def update_plan(server: MemoryServer) -> Plan:
+    spec = bot("upd")
+    seeded(server, spec, name="old name")
+    return plan(server, spec)
+
+
+@pytest.mark.parametrize("error", [ServerError("503", url=URL, status=503), ServerUnreachableError("t", url=URL)])
+def test_transient_error_after_the_write_landed_is_not_written_again(error: ServerError, sleeps: list[float]) -> None:
+    server = make_server()
+    planned = update_plan(server)
+    server.fail_next("update", error, landed=True)
+    (outcome,) = apply_plan(planned, server).outcomes
+    assert (outcome.status, outcome.version) == ("applied", 2)
+    assert server.calls["update"] == 1
+    assert server.version_numbers(aid("upd")) == [1, 2]
+    assert sleeps == []
+
+
+def test_transient_error_before_the_write_is_retried_once(sleeps: list[float]) -> None:
+    server = make_server()
+    planned = update_plan(server)
+    server.fail_next("update")
+    (outcome,) = apply_plan(planned, server).outcomes
+    assert (outcome.status, outcome.version) == ("applied", 2)
+    assert server.calls["update"] == 2
+    assert server.version_numbers(aid("upd")) == [1, 2]
+    assert sleeps == [0.25]
+
+
+def test_transient_errors_give_up_after_three_attempts(sleeps: list[float]) -> None:
+    server = make_server()
+    planned = update_plan(server)
+    for _ in range(3):
+        server.fail_next("update", ServerError("PATCH -> 502: server error", url=URL, status=502))
+    (outcome,) = apply_plan(planned, server).outcomes
+    assert (outcome.status, outcome.message) == ("failed", "PATCH -> 502: server error")
+    assert server.calls["update"] == 3
+    assert sleeps == [0.25, 0.5]
+    assert server.version_numbers(aid("upd")) == [1]
+
+
+def test_refused_update_is_not_retried(sleeps: list[float]) -> None:
+    server = make_server()
+    planned = update_plan(server)
+    server.fail_next("update", refused(400))
+    (outcome,) = apply_plan(planned, server).outcomes
+    assert outcome.status == "failed"
+    assert server.calls["update"] == 1
+    assert sleeps == []
+
+
+# --- set_latest: rollback and pin ---------------------------------------------------------------------
+
+
+def versioned(mode: SetLatestMode) -> MemoryServer:
+    server = make_server(set_latest_mode=mode)
+    base = bot("rb").content(OWNER)
+    server.seed(aid("rb"), *({**base, "context": {"model_name": "openai", "system_prompt": p}} for p in PROMPTS))
+    return server
+
+
+def test_rollback_on_a_correct_server() -> None:
+    server = versioned("correct")
+    planned = plan(server, bot("rb", context={"model_name": "openai", "system_prompt": "v1"}))
+    (outcome,) = apply_plan(planned, server).outcomes
+    assert (outcome.status, outcome.version, outcome.message) == ("applied", 1, "")
+    assert server.log == [("set_latest", aid("rb"))]
+
+
+def test_rollback_left_behind_by_set_latest_is_repaired() -> None:
+    server = versioned("keeps_context")
+    planned = plan(server, bot("rb", context={"model_name": "openai", "system_prompt": "v1"}))
+    report = apply_plan(planned, server)
+    (outcome,) = report.outcomes
+    assert (outcome.status, outcome.version, outcome.message) == (
+        "repaired",
+        4,
+        "the server's set_latest left these fields at the newer values: context.system_prompt; "
+        "wrote version 4 with version 1's content instead",
+    )
+    live = server.get(aid("rb"))
+    assert live is not None and live.context == {"model_name": "openai", "system_prompt": "v1"}
+    assert [m for m, _ in server.log] == ["set_latest", "update"]
+    assert report.ok
+    assert plan(server, bot("rb", context={"model_name": "openai", "system_prompt": "v1"})).unchanged == ("rb",)
+
+
+def test_rollback_across_a_graph_change_names_graph_id() -> None:
+    server = make_server(set_latest_mode="keeps_context")
+    spec = bot("g")
+    server.seed(aid("g"), spec.content(OWNER), {**spec.content(OWNER), "graph_id": "typed", "context": {}})
+    (outcome,) = apply_plan(plan(server, spec), server).outcomes
+    assert (outcome.status, outcome.version, outcome.message) == (
+        "repaired",
+        3,
+        "the server's set_latest left these fields at the newer values: context.model_name, graph_id; "
+        "wrote version 3 with version 1's content instead",
+    )
+    live = server.get(aid("g"))
+    assert live is not None and live.graph_id == "agent"
+
+
+def test_pin_is_honoured_through_the_workaround() -> None:
+    server = versioned("keeps_context")
+    planned = plan(server, make_spec("rb", pin=1))
+    (outcome,) = apply_plan(planned, server).outcomes
+    assert (outcome.status, outcome.version, outcome.message) == (
+        "repaired",
+        1,
+        "the server's set_latest left these fields behind: context.system_prompt; repaired by writing the pinned "
+        "content first",
+    )
+    live = server.get(aid("rb"))
+    assert live is not None
+    assert (live.version, live.context["system_prompt"]) == (1, "v1")
+    assert [m for m, _ in server.log] == ["set_latest", "update", "set_latest"]
+    assert server.version_numbers(aid("rb")) == [1, 2, 3, 4]
+    assert plan(server, make_spec("rb", pin=1)).unchanged == ("rb",)
+
+
+def test_pin_the_server_never_honours_fails_naming_the_fields() -> None:
+    server = versioned("loses_context")
+    planned = plan(server, make_spec("rb", pin=1))
+    report = apply_plan(planned, server)
+    (outcome,) = report.outcomes
+    assert (outcome.status, outcome.message) == (
+        "failed",
+        "the server does not honour pin 1: these fields differ from version 1's: context.model_name, "
+        "context.system_prompt",
+    )
+    assert not report.ok
+
+
+def test_pin_on_a_server_that_ignores_set_latest() -> None:
+    server = versioned("ignored")
+    planned = plan(server, make_spec("rb", pin=1))
+    (outcome,) = apply_plan(planned, server).outcomes
+    assert (outcome.status, outcome.message) == (
+        "failed",
+        "the server does not honour pin 1: active version is 4",
+    )
+
+
+# --- report -------------------------------------------------------------------------------------------
+
+
+def test_report_text_and_json_after_a_partial_apply() -> None:
+    server = versioned("keeps_context")
+    rb = bot("rb", context={"model_name": "openai", "system_prompt": "v1"})
+    server.seed(aid("gone"), {"metadata": owned("gone")})
+    seeded(server, bot("upd"), name="old")
+    planned = plan(server, rb, bot("new"), bot("upd"), prune=True)
+    server.fail_next("update", refused())
+    report = apply_plan(planned, server)
+    assert report.render_text() == (
+        "✓ created new (version 1)\n"
+        f"✗ update upd FAILED: PATCH {URL}/assistants/x -> 422: the server refused the request: bad\n"
+        "· set_latest rb: not attempted\n"
+        "· delete gone: not attempted\n"
+        "\n"
+        "Apply stopped: 1 applied, 1 failed, 2 not attempted. "
+        "Run `reconciler plan` to see the remainder; `reconciler apply` finishes it.\n"
+    )
+    data = json.loads(report.render_json())
+    assert data["server"] == SERVER
+    assert data["ok"] is False
+    assert data["counts"] == {"applied": 1, "repaired": 0, "failed": 1, "not_attempted": 2}
+    assert data["outcomes"][0] == {
+        "action": "create",
+        "id": "new",
+        "assistant_id": aid("new"),
+        "status": "applied",
+        "version": 1,
+        "message": "",
+    }
+
+
+def test_report_text_when_everything_landed() -> None:
+    server = versioned("keeps_context")
+    planned = plan(server, bot("rb", context={"model_name": "openai", "system_prompt": "v1"}), bot("new"))
+    assert apply_plan(planned, server).render_text() == (
+        "✓ created new (version 1)\n"
+        "✓ re-activated rb (version 4)\n"
+        "    note: the server's set_latest left these fields at the newer values: context.system_prompt; "
+        "wrote version 4 with version 1's content instead\n"
+        "\n"
+        "Apply complete: 2 change(s) applied and verified (1 repaired after readback).\n"
+    )
+
+
+def test_empty_apply() -> None:
+    server = make_server()
+    report = apply_plan(Plan(server=SERVER, owner=OWNER), server)
+    assert report.render_text() == "\nApply complete: nothing to do.\n"
+    assert json.loads(report.render_json()) == {
+        "server": SERVER,
+        "ok": True,
+        "counts": {"applied": 0, "repaired": 0, "failed": 0, "not_attempted": 0},
+        "outcomes": [],
+    }
+    assert server.calls == {"list_owned": 1}
