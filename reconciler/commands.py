@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler.desired import DesiredState
-from reconciler.errors import InvalidSpecError, ReconcilerError, SettingsError
+from reconciler.errors import InvalidSpecError, ProblemsError, ReconcilerError, SettingsError
 from reconciler.schema import GraphSchema
 from reconciler.schema import serialise as serialise_schema
 from reconciler.settings import Settings
@@ -36,10 +36,9 @@ def warn(text: str) -> None:
 
 
 def report_error(error: ReconcilerError) -> int:
-    details = error.report() if hasattr(error, "report") else ""
     warn(f"error: {error}")
-    if details:
-        warn(details)
+    if isinstance(error, ProblemsError):
+        warn(error.report())
     return error.exit_code
 
 
@@ -209,20 +208,26 @@ def dry_run(settings: Settings, config: Path) -> int:
     from reconciler.apply import apply_plan
     from reconciler.client import LangGraphClient
     from reconciler.devserver import dev_server
+    from reconciler.loading import load_desired_state
     from reconciler.render import render
-    from reconciler.schema import schema_file
+    from reconciler.schema import load_schemas, schema_file
 
-    checked = load_and_check(settings)
-    graph_ids = sorted({spec.graph_id for spec in checked.desired.specs})
+    loaded = load_desired_state(settings.assistants_dir, settings.overlay_dir)
+    if loaded.problems:
+        raise InvalidSpecError(loaded.problems)
+    graph_ids = sorted({spec.graph_id for spec in loaded.desired.specs})
+    committed, _ = load_schemas(settings.schemas_dir, graph_ids)
     warn(f"Starting a local in-memory LangGraph server from {config} ...")
     with dev_server(config) as server, LangGraphClient(server.url) as client, tempfile.TemporaryDirectory() as tmp:
+        # Validate against the schemas of the graphs as they are now; the committed ones may lag behind.
         local = _with_schemas_dir(settings, Path(tmp))
         for graph_id in graph_ids:
             schema = client.graph_schema(graph_id)
             if schema is None:
                 raise SettingsError(f"graph {graph_id!r} is not in {config}")
-            if checked.schemas.get(graph_id) != schema:
-                warn(f"warning: schemas/graphs/{graph_id}.json differs from your graph; run `reconciler schemas pull`")
+            if committed.get(graph_id) != schema:
+                warn(f"warning: schemas/graphs/{graph_id}.json is missing or differs from your graph; "
+                     "run `reconciler schemas pull` against a server of this code and commit it")
             path = schema_file(local.schemas_dir, graph_id)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(serialise_schema(schema), encoding="utf-8")

@@ -8,8 +8,10 @@
     │   └── ServerUnreachableError       connection refused, DNS, timeout (after retries)
     ├── PlanFileError                    a plan file that cannot be read or has another format_version
     ├── StalePlanError                   exit 3: the server moved since the plan was made; nothing was written
-    ├── ApplyError                       a write failed or did not land; carries the partial report
     └── DevServerError                   the ephemeral local server could not be started
+
+A failed write during apply is not an exception: apply stops and returns a report saying what was and was
+not done (exit 1).
 
 Foreign exceptions (httpx, yaml, jsonschema, pydantic) are translated at the module that meets them, with
 ``raise ... from exc``; nothing above the boundary sees them.
@@ -51,7 +53,9 @@ class ReconcilerError(Exception):
     exit_code = 1
 
 
-class _ProblemsError(ReconcilerError):
+class ProblemsError(ReconcilerError):
+    """An error that carries every Problem found, not just the first."""
+
     def __init__(self, problems: Iterable[Problem], *, headline: str) -> None:
         self.problems = tuple(sorted(problems))
         super().__init__(f"{headline}: {len(self.problems)} problem(s)")
@@ -60,12 +64,12 @@ class _ProblemsError(ReconcilerError):
         return "\n".join(str(problem) for problem in self.problems)
 
 
-class InvalidSpecError(_ProblemsError):
+class InvalidSpecError(ProblemsError):
     def __init__(self, problems: Iterable[Problem]) -> None:
         super().__init__(problems, headline="invalid desired state")
 
 
-class PlanError(_ProblemsError):
+class PlanError(ProblemsError):
     def __init__(self, problems: Iterable[Problem]) -> None:
         super().__init__(problems, headline="cannot plan")
 
@@ -98,12 +102,6 @@ class StalePlanError(ReconcilerError):
             "the server changed since this plan was made; nothing was written. Plan again.\n"
             + "\n".join(f"  {line}" for line in self.moved)
         )
-
-
-class ApplyError(ReconcilerError):
-    def __init__(self, message: str, *, report: object) -> None:
-        self.report = report
-        super().__init__(message)
 
 
 class DevServerError(ReconcilerError):

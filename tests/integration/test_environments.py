@@ -110,3 +110,22 @@ def test_dry_run_applies_the_example_on_a_local_server_and_ends_with_no_changes(
     assert "Apply complete: 3 change(s) applied and verified." in result.stdout
     assert result.stdout.rstrip().endswith("No changes. 3 assistant(s) match the server.")
     assert repo.managed() == {}, "dry-run must not touch the configured server"
+
+
+def test_dry_run_validates_against_the_graphs_themselves_when_schemas_are_not_committed(repo: Repo) -> None:
+    shutil.rmtree(repo.root / "schemas" / "graphs")
+
+    result = repo.run_cli("dry-run", "--config", str(REPO_ROOT / "langgraph.json"), cwd=repo.root)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "warning: schemas/graphs/agent.json is missing or differs from your graph" in result.stderr
+    assert result.stdout.rstrip().endswith("No changes. 3 assistant(s) match the server.")
+
+
+def test_dry_run_reports_context_errors_against_the_graphs_schema(repo: Repo) -> None:
+    repo.edit("assistants.d/support.yaml", "model_name: openai", "model_name: gemini")
+
+    result = repo.run_cli("dry-run", "--config", str(REPO_ROOT / "langgraph.json"), cwd=repo.root)
+
+    assert result.returncode == 1
+    assert "support-bot: context.model_name: 'gemini' is not one of ['anthropic', 'openai']" in result.stderr
