@@ -77,10 +77,15 @@ class PlanOptions:
 
 
 def open_client(settings: Settings, url: str | None) -> LangGraphClient:
+    return client_for(settings.server_url(url))
+
+
+def client_for(url: str) -> LangGraphClient:
+    """A client for ``url`` with the API key from the environment."""
     from reconciler.client import LangGraphClient
     from reconciler.settings import api_key
 
-    return LangGraphClient(settings.server_url(url), api_key=api_key())
+    return LangGraphClient(url, api_key=api_key())
 
 
 def make_plan(settings: Settings, options: PlanOptions, client: LiveReader) -> Plan:
@@ -116,7 +121,7 @@ def plan(settings: Settings, options: PlanOptions, *, out: Path | None, fmt: For
 
 def schemas_pull(settings: Settings, url: str | None, graphs: tuple[str, ...]) -> int:
     """Write schemas/graphs/<graph>.json from the server, in a stable format so git diffs stay clean."""
-    from reconciler.schema import schema_file, serialise
+    from reconciler.schema import schema_file
 
     with open_client(settings, url) as client:
         graph_ids = list(graphs) or client.graph_ids()
@@ -126,7 +131,7 @@ def schemas_pull(settings: Settings, url: str | None, graphs: tuple[str, ...]) -
                 raise SettingsError(f"graph {graph_id!r} is not served by {client.url}")
             path = schema_file(settings.schemas_dir, graph_id)
             path.parent.mkdir(parents=True, exist_ok=True)
-            text = serialise(schema)
+            text = serialise_schema(schema)
             changed = not path.is_file() or path.read_text(encoding="utf-8") != text
             path.write_text(text, encoding="utf-8")
             warn(f"{'wrote' if changed else 'unchanged'} {path}")
@@ -135,14 +140,12 @@ def schemas_pull(settings: Settings, url: str | None, graphs: tuple[str, ...]) -
 
 def apply(settings: Settings, options: PlanOptions, *, planfile: Path | None, auto_approve: bool, fmt: str) -> int:
     from reconciler.apply import apply_plan
-    from reconciler.client import LangGraphClient
     from reconciler.render import render
-    from reconciler.settings import api_key
 
     show = say if fmt == "text" else warn
     if planfile is not None:
         the_plan = _read_plan_for(settings, options, planfile)
-        client = LangGraphClient(the_plan.server, api_key=api_key())
+        client = client_for(the_plan.server)
     else:
         client = open_client(settings, options.url)
         the_plan = make_plan(settings, options, client)

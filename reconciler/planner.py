@@ -47,9 +47,10 @@ def build_plan(request: PlanRequest, reader: LiveReader) -> Plan:
     owned = {a.assistant_id: a for a in reader.list_owned(request.owner) if not a.is_system}
     actions: list[ActionType] = []
     unchanged: list[str] = []
+    secrets = {graph_id: sensitive_context_keys(schema) for graph_id, schema in request.schemas.items()}
     planners = []
     for spec in specs:
-        planner = _SpecPlanner(request, reader, spec)
+        planner = _SpecPlanner(request, reader, spec, secrets.get(spec.graph_id, frozenset()))
         planners.append(planner)
         live = owned.get(spec.resolved_assistant_id) or reader.get(spec.resolved_assistant_id)
         try:
@@ -118,11 +119,11 @@ class _Refused(Exception):
 
 
 class _SpecPlanner:
-    def __init__(self, request: PlanRequest, reader: LiveReader, spec: AssistantSpec) -> None:
+    def __init__(self, request: PlanRequest, reader: LiveReader, spec: AssistantSpec, secrets: frozenset[str]) -> None:
         self.request = request
         self.reader = reader
         self.spec = spec
-        self.secrets = sensitive_context_keys(request.schemas.get(spec.graph_id))
+        self.secrets = secrets
         self.warnings: list[str] = []
 
     def plan(self, live: LiveAssistant | None) -> ActionType | None:
@@ -166,10 +167,7 @@ class _SpecPlanner:
             assistant_id=self.spec.resolved_assistant_id,
             graph_id=self.spec.graph_id,
             expected=Expected(exists=False),
-            changes=tuple(
-                Change(path=format_path(path), after=new, sensitive=is_sensitive_path(path, self.secrets))
-                for path, _, new in added_paths(desired)
-            ),
+            changes=to_changes(added_paths(desired), self.secrets),
             body=body,
         )
 
@@ -246,9 +244,14 @@ class _SpecPlanner:
 
 
 def changes_between(before: dict[str, Any], after: dict[str, Any], secrets: frozenset[str]) -> tuple[Change, ...]:
+    return to_changes(differing_paths(before, after), secrets)
+
+
+def to_changes(differences: list[tuple[Path, Any, Any]], secrets: frozenset[str]) -> tuple[Change, ...]:
+    """Plain ``(path, before, after)`` differences as plan Changes, secrets flagged for the renderers."""
     return tuple(
         Change(path=format_path(path), before=old, after=new, sensitive=is_sensitive_path(path, secrets))
-        for path, old, new in differing_paths(before, after)
+        for path, old, new in differences
     )
 
 

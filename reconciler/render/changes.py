@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.plan import Change
-from reconciler.redact import MASK, looks_secret, mask
+from reconciler.redact import MASK, is_sensitive_path, mask
 
 CONTEXT_LINES = 3
 """Unchanged lines kept on each side of a change in a line diff."""
@@ -55,8 +55,7 @@ def clip(text: str, limit: int | None) -> str:
 
 def is_sensitive(change: Change) -> bool:
     """The planner's flag, or (defence in depth) a secret-looking key anywhere below the top-level field."""
-    parts = _INDEX.sub("", change.path).split(".")[1:]
-    return change.sensitive or any(looks_secret(part) for part in parts)
+    return change.sensitive or is_sensitive_path(_INDEX.sub("", change.path).split("."))
 
 
 def view_change(change: Change, *, limit: int | None = None) -> ChangeView:
