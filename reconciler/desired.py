@@ -57,9 +57,6 @@ class DesiredState:
     sources: Mapping[str, SpecSource]
     """Where each spec was written, by spec id."""
 
-    def by_id(self) -> dict[str, AssistantSpec]:
-        return {spec.id: spec for spec in self.specs}
-
 
 def format_path(path: Path) -> str:
     """``("context", "tags", 0)`` -> ``context.tags[0]``."""

@@ -54,12 +54,3 @@ def mask(value: Any, *, sensitive: bool = False) -> Any:
     if isinstance(value, list):
         return [mask(v) for v in value]
     return value
-
-
-def mask_content(content: dict[str, Any], secret_context_keys: frozenset[str]) -> dict[str, Any]:
-    """A full content or request body with secret context values and secret-looking keys masked."""
-    masked: dict[str, Any] = mask(content)
-    context = masked.get("context")
-    if isinstance(context, dict):
-        masked["context"] = {k: (MASK if k in secret_context_keys and v is not None else v) for k, v in context.items()}
-    return masked
