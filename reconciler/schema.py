@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any
 
-from reconciler.desired import Path, describe, format_path
 from reconciler.errors import Problem
+from reconciler.locations import Path, describe, format_path
 
 if TYPE_CHECKING:
     from reconciler.loading import ContextTarget

@@ -89,7 +89,7 @@ def load_settings(root: Path = Path("."), environment: str | None = None) -> Set
 
 
 def _read_project(path: Path) -> ProjectSettings:
-    from reconciler.desired import format_path
+    from reconciler.locations import format_path
     from reconciler.yamlio import read_documents
 
     documents, problems = read_documents(path, str(path))

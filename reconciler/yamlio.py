@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from reconciler.desired import Path, Position, SourceMap, format_path
 from reconciler.errors import Problem
+from reconciler.locations import Path, Position, SourceMap, format_path
 
 MAX_NODES_PER_DOCUMENT = 100_000
 MAX_DEPTH = 64

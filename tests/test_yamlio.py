@@ -6,7 +6,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from reconciler.desired import Position
+from reconciler.locations import Position
 from reconciler.yamlio import Document, dump, read_documents
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.desired import DesiredState, Position, SourceMap, SpecSource
+from reconciler.desired import DesiredState, SpecSource
 from reconciler.live import LiveAssistant
+from reconciler.locations import Position, SourceMap
 from reconciler.planner import PlanRequest
 from reconciler.schema import GraphSchema
 from reconciler.spec import ID_KEY, OWNER_KEY, AssistantSpec, default_assistant_id
