@@ -51,7 +51,7 @@ def spec_id_for(assistant: LiveAssistant, taken: set[str]) -> str:
 
 def _taken_ids(out_dir: Path) -> set[str]:
     """File names and ids already declared in ``out_dir``, so an import never collides with either."""
-    from reconciler.loading import read_all_documents, yaml_files
+    from reconciler.documents import read_all_documents, yaml_files
 
     if not out_dir.is_dir():
         return set()

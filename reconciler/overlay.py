@@ -11,6 +11,7 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from reconciler.desired import SpecSource
+from reconciler.documents import read_all_documents
 from reconciler.errors import Problem
 from reconciler.yamlio import Document
 
@@ -30,8 +31,6 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 def apply_overlays(base: Sourced, overlay_dir: FilePath) -> tuple[Sourced, list[Problem]]:
-    from reconciler.loading import read_all_documents
-
     if not overlay_dir.is_dir():
         return base, []
     overlays, problems = read_all_documents(overlay_dir)
