@@ -15,8 +15,9 @@ import httpx
 from pydantic import SecretStr
 
 from reconciler.errors import ServerError, ServerUnreachableError
-from reconciler.live import SYSTEM_CREATOR, LiveAssistant, LiveVersion
+from reconciler.live import LiveAssistant, LiveVersion
 from reconciler.schema import GraphSchema
+from reconciler.semantics import SYSTEM_CREATOR
 from reconciler.spec import OWNER_KEY
 
 PAGE_SIZE = 1000

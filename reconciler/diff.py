@@ -1,8 +1,7 @@
 """Desired content x live content -> whether they differ and how, with the server's semantics.
 
-Content is ``graph_id, name, description, context, config, metadata``. The server cannot remove a metadata
-key (only set it to null) and stores a cleared description as ``""``, so null, ``""`` and absent compare
-equal where the server cannot tell them apart; likewise ``config.tags: []`` and no tags.
+Content is ``graph_id, name, description, context, config, metadata``, compared in the server's terms
+(``semantics.comparable``: null, ``""`` and absent are equal where the server cannot tell them apart).
 The only module that imports deepdiff.
 """
 
@@ -10,21 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.desired import Path, format_path
-
-
-def comparable(content: dict[str, Any]) -> dict[str, Any]:
-    """``content`` with the distinctions the server cannot keep taken out."""
-    return {
-        "graph_id": content.get("graph_id"),
-        "name": content.get("name"),
-        "description": content.get("description") or "",
-        "context": content.get("context") or {},
-        "config": {
-            k: v for k, v in (content.get("config") or {}).items() if k != "configurable" and v not in (None, [])
-        },
-        "metadata": {k: v for k, v in (content.get("metadata") or {}).items() if v is not None},
-    }
+from reconciler.locations import Path, format_path
+from reconciler.semantics import comparable
 
 
 def same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:

@@ -8,9 +8,10 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.schema import GraphSchema
-from reconciler.spec import OWNER_KEY
+from reconciler.semantics import is_system, live_content
+from reconciler.spec import CONTENT_FIELDS, OWNER_KEY
 
-SYSTEM_CREATOR = "system"
+_CONTENT_FIELDS = set(CONTENT_FIELDS)
 
 
 class LiveVersion(BaseModel):
@@ -30,14 +31,7 @@ class LiveVersion(BaseModel):
 
     def content(self) -> dict[str, Any]:
         """The full state in the reconciler's terms; ``config.configurable`` mirrors context and is left out."""
-        return {
-            "graph_id": self.graph_id,
-            "name": self.name,
-            "description": self.description,
-            "context": dict(self.context or {}),
-            "config": {k: v for k, v in (self.config or {}).items() if k != "configurable"},
-            "metadata": dict(self.metadata or {}),
-        }
+        return live_content(self.model_dump(include=_CONTENT_FIELDS))
 
 
 class LiveAssistant(LiveVersion):
@@ -52,7 +46,7 @@ class LiveAssistant(LiveVersion):
 
     @property
     def is_system(self) -> bool:
-        return self.metadata.get("created_by") == SYSTEM_CREATOR
+        return is_system(self.metadata)
 
 
 class LiveReader(Protocol):

@@ -4,7 +4,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.diff import added_paths, comparable, differing_paths, json_equal, same_content
+from reconciler.diff import added_paths, differing_paths, json_equal, same_content
+from reconciler.semantics import comparable
 
 BASE: dict[str, Any] = {
     "graph_id": "agent",

@@ -7,8 +7,9 @@ import pytest
 from reconciler.errors import PlanError
 from reconciler.live import LiveAssistant
 from reconciler.plan import Change, Create, Delete, Expected, Plan, SetLatest, Update
-from reconciler.planner import build_plan, update_body
+from reconciler.planner import build_plan
 from reconciler.schema import GraphSchema
+from reconciler.semantics import full_state_body as update_body
 from reconciler.spec import ID_KEY, OWNER_KEY, AssistantSpec
 from tests.core.factories import OWNER, SERVER, aid, make_request, make_server, make_spec, owned
 from tests.core.memory import MemoryServer

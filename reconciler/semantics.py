@@ -1,0 +1,108 @@
+"""What the LangGraph server does with an assistant, in one place: every quirk the planner and apply rely on.
+
+Pure knowledge, no I/O. The planner asks it how to build a request and when two contents are the same; apply
+asks it which failures are transient and how a re-activated version is verified. Behaviour that differs between
+server implementations (what ``set_latest`` restores, what a partial PATCH keeps) is never assumed from the
+server's name: apply reads every write back and acts on what the server actually stored.
+
+The facts (measured on the in-memory and the Postgres-backed runtimes, see docs/server-behaviour.md):
+- every PATCH makes a new version, even an identical one, so nothing is sent for an assistant that matches;
+- ``context`` and ``config.configurable`` mirror each other, and sending both is refused: requests carry
+  ``context`` and a ``config`` without ``configurable``, and ``configurable`` is never compared;
+- metadata is merge-only: a key cannot be removed, only set to null, so null and absent compare equal;
+- a description cannot be set to null on PATCH, only to ``""``, so null and ``""`` compare equal;
+- with an empty context the server keeps every config key it is not sent; ``tags`` can be cleared with ``[]``,
+  other keys cannot be cleared at all;
+- ``set_latest`` on the in-memory runtime restores config, metadata, name and description but not ``context``
+  or ``graph_id``; the Postgres-backed runtime restores every field;
+- system assistants (``metadata.created_by == "system"``) are the server's own, one per graph, recreated on
+  restart: never managed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SYSTEM_CREATOR = "system"
+"""``metadata.created_by`` of the assistant the server creates for each graph."""
+
+CLEARABLE_WITH_EMPTY_CONTEXT = frozenset({"tags"})
+"""Config keys an update with an empty context can still clear (by sending an empty value)."""
+
+
+def is_system(metadata: dict[str, Any]) -> bool:
+    return metadata.get("created_by") == SYSTEM_CREATOR
+
+
+def live_content(row: dict[str, Any]) -> dict[str, Any]:
+    """The full state of a live assistant or version row in the reconciler's terms (``configurable`` is the
+    server's mirror of ``context`` and is left out)."""
+    return {
+        "graph_id": row.get("graph_id"),
+        "name": row.get("name"),
+        "description": row.get("description"),
+        "context": dict(row.get("context") or {}),
+        "config": {k: v for k, v in (row.get("config") or {}).items() if k != "configurable"},
+        "metadata": dict(row.get("metadata") or {}),
+    }
+
+
+def comparable(content: dict[str, Any]) -> dict[str, Any]:
+    """``content`` with the distinctions the server cannot keep taken out: null, ``""`` and absent description;
+    null and absent metadata keys; absent, null and empty config values; ``config.configurable``."""
+    return {
+        "graph_id": content.get("graph_id"),
+        "name": content.get("name"),
+        "description": content.get("description") or "",
+        "context": content.get("context") or {},
+        "config": {
+            k: v for k, v in (content.get("config") or {}).items() if k != "configurable" and v not in (None, [])
+        },
+        "metadata": {k: v for k, v in (content.get("metadata") or {}).items() if v is not None},
+    }
+
+
+def create_body(assistant_id: str, desired: dict[str, Any]) -> dict[str, Any]:
+    """The ``POST /assistants`` body. The fixed id makes a retried create find its assistant instead of
+    duplicating it (``if_exists: raise`` answers 409)."""
+    return {"assistant_id": assistant_id, **desired, "if_exists": "raise"}
+
+
+def created_content(body: dict[str, Any]) -> dict[str, Any]:
+    """What a create body asks the server to store (its content, without the request options)."""
+    return {k: v for k, v in body.items() if k not in ("assistant_id", "if_exists")}
+
+
+def full_state_body(desired: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
+    """The full-state PATCH body: everything, metadata keys the file dropped as null (the server cannot
+    remove a key), a cleared description as "" (null is refused on PATCH), never ``config.configurable``."""
+    metadata = dict(desired.get("metadata") or {})
+    for key, value in (live.get("metadata") or {}).items():
+        if key not in metadata and value is not None:
+            metadata[key] = None
+    config = {k: v for k, v in (desired.get("config") or {}).items() if k != "configurable"}
+    if not desired.get("context") and (live.get("config") or {}).get("tags") and "tags" not in config:
+        # With an empty context the server keeps the old config keys it is not sent: clear tags explicitly.
+        config["tags"] = []
+    return {
+        "graph_id": desired["graph_id"],
+        "name": desired.get("name") or "",
+        "description": desired.get("description") or "",
+        "context": dict(desired.get("context") or {}),
+        "config": config,
+        "metadata": metadata,
+    }
+
+
+def uncleared_config_keys(desired: dict[str, Any], live: dict[str, Any]) -> list[str]:
+    """Config keys a full-state update could never clear: with an empty desired context the server keeps
+    every config key it is not sent, and only ``CLEARABLE_WITH_EMPTY_CONTEXT`` can be sent empty."""
+    if desired.get("context"):
+        return []
+    kept = set(live.get("config") or {}) - {"configurable"} - set(desired.get("config") or {})
+    return sorted(kept - CLEARABLE_WITH_EMPTY_CONTEXT)
+
+
+def is_transient_status(status: int | None) -> bool:
+    """A status worth retrying a safe request for: rate limiting and server-side failures."""
+    return status is not None and (status == 429 or status >= 500)
