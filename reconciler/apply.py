@@ -14,12 +14,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, assert_never
 
-from reconciler.desired import format_path
 from reconciler.diff import differing_paths, same_content
 from reconciler.errors import ReconcilerError, ServerError, ServerUnreachableError, StalePlanError
 from reconciler.live import LiveAssistant, LiveReader, LiveWriter
+from reconciler.locations import format_path
 from reconciler.plan import ACTION_ORDER, Action, Create, Delete, Plan, SetLatest, Update
 from reconciler.report import ApplyReport, Outcome
+from reconciler.semantics import created_content, is_transient_status
 
 DEFAULT_CONCURRENCY = 4
 UPDATE_ATTEMPTS = 3
@@ -109,7 +110,7 @@ class _Executor:
                 assert_never(action)
 
     def _create(self, action: Create) -> Outcome:
-        intended = {k: v for k, v in action.body.items() if k not in ("assistant_id", "if_exists")}
+        intended = created_content(action.body)
         try:
             self.writer.create(action.body)
             note = ""
@@ -213,7 +214,7 @@ class _Executor:
 
 
 def _is_transient(error: ServerError) -> bool:
-    return isinstance(error, ServerUnreachableError) or (error.status or 0) >= 500
+    return isinstance(error, ServerUnreachableError) or is_transient_status(error.status)
 
 
 def _differing(intended: dict[str, Any], live: LiveAssistant) -> str:

@@ -11,12 +11,13 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from reconciler.desired import DesiredState, Path, SpecSource, describe, format_path
+from reconciler.desired import DesiredState, SpecSource
+from reconciler.documents import read_all_documents
 from reconciler.errors import Problem
+from reconciler.locations import Path, describe, format_path
+from reconciler.overlay import apply_overlays
 from reconciler.spec import AssistantSpec, RunnableConfigSpec, default_assistant_id
-from reconciler.yamlio import Document, read_documents
-
-YAML_SUFFIXES = (".yaml", ".yml")
+from reconciler.yamlio import Document
 
 _EXPECTED = {
     "string_type": "a string",
@@ -25,30 +26,6 @@ _EXPECTED = {
     "model_type": "a mapping",
     "list_type": "a list",
 }
-
-
-def yaml_files(directory: FilePath) -> list[FilePath]:
-    return sorted(p for p in directory.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file())
-
-
-def display_path(path: FilePath) -> str:
-    """Paths relative to the working directory when possible, as a user would type them."""
-    try:
-        return str(path.resolve().relative_to(FilePath.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
-def read_all_documents(directory: FilePath) -> tuple[list[Document], list[Problem]]:
-    if not directory.is_dir():
-        return [], [Problem(display_path(directory), 1, 1, message="directory not found")]
-    documents: list[Document] = []
-    problems: list[Problem] = []
-    for path in yaml_files(directory):
-        file_documents, file_problems = read_documents(path, display_path(path))
-        documents.extend(file_documents)
-        problems.extend(file_problems)
-    return documents, problems
 
 
 @dataclass(frozen=True)
@@ -72,8 +49,6 @@ class LoadResult:
 def load_desired_state(directory: FilePath, overlay_dir: FilePath | None = None) -> LoadResult:
     """Read and check the format of every assistant file (patched by the environment's overlays, if any),
     collecting every problem."""
-    from reconciler.overlay import apply_overlays
-
     documents, problems = read_all_documents(directory)
     sourced = [(document, SpecSource(document.file, document.source_map)) for document in documents]
     if overlay_dir is not None:

@@ -7,16 +7,18 @@ pin or content needs them, and makes no call at all for an assistant that alread
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from reconciler.desired import DesiredState, Path, format_path
-from reconciler.diff import added_paths, comparable, differing_paths, json_equal, same_content
+from reconciler.desired import DesiredState
+from reconciler.diff import added_paths, differing_paths, json_equal, same_content
 from reconciler.errors import PlanError, Problem
 from reconciler.live import LiveAssistant, LiveReader, LiveVersion
+from reconciler.locations import Path, format_path
 from reconciler.plan import Change, Create, Delete, Expected, Plan, SetLatest, Update, sort_actions
 from reconciler.redact import is_sensitive_path
 from reconciler.schema import GraphSchema, sensitive_context_keys
+from reconciler.semantics import comparable, create_body, full_state_body, uncleared_config_keys
 from reconciler.spec import ID_KEY, OWNER_KEY, AssistantSpec
 
 ActionType = Create | Update | SetLatest | Delete
@@ -40,46 +42,76 @@ class PlanRequest:
 
 
 def build_plan(request: PlanRequest, reader: LiveReader) -> Plan:
-    specs = request.targeted()
-    if request.only and not specs:
-        raise PlanError([Problem("--only", 1, 1, message=f"no assistant id matches {', '.join(request.only)}")])
+    """The stages, in order: pick the targeted specs, check their graphs are served, read the managed
+    assistants, plan each spec, plan what is left over (prune), and freeze the result."""
+    specs = _targeted_specs(request)
     problems = check_graphs(request, specs, reader)
     owned = {a.assistant_id: a for a in reader.list_owned(request.owner) if not a.is_system}
-    actions: list[ActionType] = []
-    unchanged: list[str] = []
-    secrets = {graph_id: sensitive_context_keys(schema) for graph_id, schema in request.schemas.items()}
-    planners = []
-    for spec in specs:
-        planner = _SpecPlanner(request, reader, spec, secrets.get(spec.graph_id, frozenset()))
-        planners.append(planner)
-        live = owned.get(spec.resolved_assistant_id) or reader.get(spec.resolved_assistant_id)
-        try:
-            outcome = planner.plan(live)
-        except _Refused as refused:
-            problems.append(refused.problem)
-            continue
-        if outcome is None:
-            unchanged.append(spec.id)
-        else:
-            actions.append(outcome)
-    wanted = {spec.resolved_assistant_id for spec in request.desired.specs}
-    leftovers = [] if request.only else [a for a in owned.values() if a.assistant_id not in wanted]
-    warnings = [warning for planner in planners for warning in planner.warnings]
-    if request.prune:
-        actions.extend(_delete(assistant) for assistant in leftovers)
-    elif leftovers:
-        names = ", ".join(sorted(str(a.metadata.get(ID_KEY, a.assistant_id)) for a in leftovers))
-        count = len(leftovers)
-        warnings.append(f"{count} managed assistant(s) no longer in the files (kept; --prune deletes): {names}")
+    planned = _plan_specs(request, reader, specs, owned)
+    deletes, leftover_warnings = _plan_leftovers(request, owned)
+    problems.extend(planned.problems)
     if problems:
         raise PlanError(problems)
     return Plan(
         server=request.server,
         owner=request.owner,
-        actions=sort_actions(actions),
-        unchanged=tuple(sorted(unchanged)),
-        warnings=tuple(warnings),
+        actions=sort_actions([*planned.actions, *deletes]),
+        unchanged=tuple(sorted(planned.unchanged)),
+        warnings=(*planned.warnings, *leftover_warnings),
     )
+
+
+def _targeted_specs(request: PlanRequest) -> tuple[AssistantSpec, ...]:
+    specs = request.targeted()
+    if request.only and not specs:
+        raise PlanError([Problem("--only", 1, 1, message=f"no assistant id matches {', '.join(request.only)}")])
+    return specs
+
+
+@dataclass
+class _PlannedSpecs:
+    actions: list[ActionType] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _plan_specs(
+    request: PlanRequest, reader: LiveReader, specs: tuple[AssistantSpec, ...], owned: dict[str, LiveAssistant]
+) -> _PlannedSpecs:
+    """One action (or none) per spec; every spec that cannot be planned is a problem, all reported together."""
+    planned = _PlannedSpecs()
+    secrets = {graph_id: sensitive_context_keys(schema) for graph_id, schema in request.schemas.items()}
+    for spec in specs:
+        planner = _SpecPlanner(request, reader, spec, secrets.get(spec.graph_id, frozenset()))
+        live = owned.get(spec.resolved_assistant_id) or reader.get(spec.resolved_assistant_id)
+        try:
+            outcome = planner.plan(live)
+        except _Refused as refused:
+            planned.problems.append(refused.problem)
+            continue
+        finally:
+            planned.warnings.extend(planner.warnings)
+        if outcome is None:
+            planned.unchanged.append(spec.id)
+        else:
+            planned.actions.append(outcome)
+    return planned
+
+
+def _plan_leftovers(request: PlanRequest, owned: dict[str, LiveAssistant]) -> tuple[list[Delete], list[str]]:
+    """Managed assistants no longer in the files: deletes with ``--prune``, else a warning. Targeting with
+    ``--only`` sees only part of the files, so it never calls anything a leftover."""
+    if request.only:
+        return [], []
+    wanted = {spec.resolved_assistant_id for spec in request.desired.specs}
+    leftovers = [a for a in owned.values() if a.assistant_id not in wanted]
+    if request.prune:
+        return [_delete(assistant) for assistant in leftovers], []
+    if not leftovers:
+        return [], []
+    names = ", ".join(sorted(str(a.metadata.get(ID_KEY, a.assistant_id)) for a in leftovers))
+    return [], [f"{len(leftovers)} managed assistant(s) no longer in the files (kept; --prune deletes): {names}"]
 
 
 def check_graphs(request: PlanRequest, specs: tuple[AssistantSpec, ...], reader: LiveReader) -> list[Problem]:
@@ -153,7 +185,7 @@ class _SpecPlanner:
             graph_id=self.spec.graph_id,
             expected=_seen(live),
             changes=self._changes(live.content(), desired),
-            body=update_body(desired, live.content()),
+            body=full_state_body(desired, live.content()),
             adopt=live.owner is None,
         )
 
@@ -161,7 +193,7 @@ class _SpecPlanner:
         if self.spec.pin not in (None, 1):
             raise self._refuse(("pin",), f"pins version {self.spec.pin} but the assistant does not exist yet")
         desired = self.spec.content(self.request.owner)
-        body = {"assistant_id": self.spec.resolved_assistant_id, **desired, "if_exists": "raise"}
+        body = create_body(self.spec.resolved_assistant_id, desired)
         return Create(
             id=self.spec.id,
             assistant_id=self.spec.resolved_assistant_id,
@@ -192,11 +224,8 @@ class _SpecPlanner:
         return self._set_latest(live, target, "pin")
 
     def _refuse_uncleared_config(self, desired: dict[str, Any], live: LiveAssistant) -> None:
-        """With an empty context the server keeps every config key it is not sent (LANGGRAPH_API.md §8); only
-        tags can be cleared explicitly (``tags: []``). Refuse a plan whose apply could never converge."""
-        if desired["context"]:
-            return
-        stuck = sorted(set(live.content()["config"]) - set(desired["config"]) - {"tags"})
+        """Refuse a plan whose apply could never converge (``semantics.uncleared_config_keys``)."""
+        stuck = uncleared_config_keys(desired, live.content())
         if stuck:
             raise self._refuse(
                 ("config",),
@@ -208,13 +237,13 @@ class _SpecPlanner:
         declared = comparable(self.spec.content(self.request.owner))
         actual = comparable(target.content())
         differing = []
-        for field in self.spec.declared_content_fields():
-            wanted, found = declared[field], actual[field]
-            if field == "metadata":
+        for name in self.spec.declared_content_fields():
+            wanted, found = declared[name], actual[name]
+            if name == "metadata":
                 wanted = {k: v for k, v in wanted.items() if not k.startswith("reconciler/")}
                 found = {k: v for k, v in found.items() if not k.startswith("reconciler/")}
             if not json_equal(wanted, found):
-                differing.append(field)
+                differing.append(name)
         return differing
 
     def _older_version_with(self, desired: dict[str, Any], live: LiveAssistant) -> LiveVersion | None:
@@ -232,7 +261,7 @@ class _SpecPlanner:
             changes=self._changes(live.content(), target.content()),
             version=target.version,
             reason=reason,
-            content=update_body(target.content(), live.content()),
+            content=full_state_body(target.content(), live.content()),
         )
 
     def _changes(self, before: dict[str, Any], after: dict[str, Any]) -> tuple[Change, ...]:
@@ -253,28 +282,6 @@ def to_changes(differences: list[tuple[Path, Any, Any]], secrets: frozenset[str]
         Change(path=format_path(path), before=old, after=new, sensitive=is_sensitive_path(path, secrets))
         for path, old, new in differences
     )
-
-
-def update_body(desired: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
-    """The full-state PATCH body: everything, metadata keys the file dropped as null (the server cannot
-    remove a key), a cleared description as "" (null is refused on PATCH), never ``config.configurable``."""
-    metadata = dict(desired.get("metadata") or {})
-    for key, value in (live.get("metadata") or {}).items():
-        if key not in metadata and value is not None:
-            metadata[key] = None
-    config = {k: v for k, v in (desired.get("config") or {}).items() if k != "configurable"}
-    if not desired.get("context") and (live.get("config") or {}).get("tags") and "tags" not in config:
-        # With an empty context the server keeps the old config keys it is not sent (LANGGRAPH_API.md §8):
-        # clear tags explicitly. Other keys cannot be cleared this way; the readback after the write says so.
-        config["tags"] = []
-    return {
-        "graph_id": desired["graph_id"],
-        "name": desired.get("name") or "",
-        "description": desired.get("description") or "",
-        "context": dict(desired.get("context") or {}),
-        "config": config,
-        "metadata": metadata,
-    }
 
 
 def _seen(live: LiveAssistant) -> Expected:
