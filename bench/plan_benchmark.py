@@ -35,7 +35,7 @@ from langgraph_sdk import get_sync_client  # noqa: E402
 
 from reconciler.apply import apply_plan  # noqa: E402
 from reconciler.client import LangGraphClient  # noqa: E402
-from reconciler.commands import PlanOptions, make_plan  # noqa: E402
+from reconciler.commands.base import PlanOptions, make_plan  # noqa: E402
 from reconciler.devserver import dev_server  # noqa: E402
 from reconciler.diff import same_content  # noqa: E402
 from reconciler.loading import load_desired_state  # noqa: E402

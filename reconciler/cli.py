@@ -1,4 +1,4 @@
-"""The ``reconciler`` command line: typer parses flags and hands plain values to ``commands``.
+"""The ``reconciler`` command line: typer parses flags and hands plain values to ``commands/<command>.py``.
 
 The only module that imports typer; it maps ReconcilerError to exit codes and never prints a traceback
 with locals (they can hold API keys).
@@ -13,7 +13,6 @@ from typing import Annotated
 
 import typer
 
-from reconciler import commands
 from reconciler.errors import ReconcilerError
 from reconciler.settings import Settings
 
@@ -57,12 +56,14 @@ def _group() -> None:
 
 
 def _run(command: Callable[[], int]) -> None:
+    from reconciler.commands.base import report_error, warn
+
     try:
         code = command()
     except ReconcilerError as error:
-        code = commands.report_error(error)
+        code = report_error(error)
     except KeyboardInterrupt:
-        commands.warn("interrupted")
+        warn("interrupted")
         code = 130
     raise typer.Exit(code)
 
@@ -76,7 +77,9 @@ def _settings(env: str | None) -> Settings:
 @app.command()
 def validate(assistants_dir: DirOption = None, schemas_dir: SchemasOption = None, env: EnvOption = None) -> None:
     """Check every assistant file offline: format, then context against each graph's schema."""
-    _run(lambda: commands.validate(_settings(env), assistants_dir, schemas_dir))
+    from reconciler.commands import validate as command
+
+    _run(lambda: command.run(_settings(env), assistants_dir, schemas_dir))
 
 
 @app.command()
@@ -92,8 +95,11 @@ def plan(
     env: EnvOption = None,
 ) -> None:
     """Show exactly which calls would make the server match the files."""
-    options = commands.PlanOptions(url=url, prune=prune, only=tuple(only or ()))
-    _run(lambda: commands.plan(_settings(env), options, out=out, fmt=fmt.value, detailed_exitcode=detailed_exitcode))
+    from reconciler.commands import plan as command
+    from reconciler.commands.base import PlanOptions
+
+    options = PlanOptions(url=url, prune=prune, only=tuple(only or ()))
+    _run(lambda: command.run(_settings(env), options, out=out, fmt=fmt.value, detailed_exitcode=detailed_exitcode))
 
 
 @app.command()
@@ -107,14 +113,19 @@ def apply(
     env: EnvOption = None,
 ) -> None:
     """Make the planned calls, verify each by reading it back; refuse a plan the server moved away from."""
-    options = commands.PlanOptions(url=url, prune=prune, only=tuple(only or ()))
-    _run(lambda: commands.apply(_settings(env), options, planfile=planfile, auto_approve=auto_approve, fmt=fmt.value))
+    from reconciler.commands import apply as command
+    from reconciler.commands.base import PlanOptions
+
+    options = PlanOptions(url=url, prune=prune, only=tuple(only or ()))
+    _run(lambda: command.run(_settings(env), options, planfile=planfile, auto_approve=auto_approve, fmt=fmt.value))
 
 
 @schemas_app.command("pull")
 def schemas_pull(url: UrlOption = None, graph: GraphOption = None, env: EnvOption = None) -> None:
     """Write schemas/graphs/<graph>.json from the server (all graphs unless --graph)."""
-    _run(lambda: commands.schemas_pull(_settings(env), url, tuple(graph or ())))
+    from reconciler.commands import schemas as command
+
+    _run(lambda: command.pull(_settings(env), url, tuple(graph or ())))
 
 
 @app.command("import")
@@ -125,7 +136,9 @@ def import_(
     env: EnvOption = None,
 ) -> None:
     """Write one YAML file per live, non-system assistant, to bring existing assistants under management."""
-    _run(lambda: commands.import_assistants(_settings(env), url, tuple(graph or ()), out_dir))
+    from reconciler.commands import import_assistants as command
+
+    _run(lambda: command.run(_settings(env), url, tuple(graph or ()), out_dir))
 
 
 @app.command("dry-run")
@@ -136,7 +149,9 @@ def dry_run(
     env: EnvOption = None,
 ) -> None:
     """Apply the files to an ephemeral local in-memory server started from your graphs; nothing remote."""
-    _run(lambda: commands.dry_run(_settings(env), config))
+    from reconciler.commands import dry_run as command
+
+    _run(lambda: command.run(_settings(env), config))
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.commands import load_and_check
+from reconciler.commands.base import load_and_check
 from reconciler.errors import InvalidSpecError
 from reconciler.loading import LoadResult, load_desired_state
 from reconciler.settings import Settings

@@ -10,7 +10,7 @@ import pytest
 
 from reconciler.apply import apply_plan
 from reconciler.client import LangGraphClient
-from reconciler.commands import PlanOptions, make_plan
+from reconciler.commands.base import PlanOptions, make_plan
 from reconciler.plan import Plan
 from reconciler.settings import load_settings
 from tests.integration.conftest import Repo

@@ -1,0 +1,6 @@
+"""One module per CLI command: each exposes ``run(...) -> int`` taking plain values and returning the exit code.
+
+``cli`` parses arguments with typer and calls these; they print data to stdout and diagnostics to stderr
+(``base.say`` / ``base.warn``). What several commands share (offline validation, building a plan, opening a
+client) lives in ``base``.
+"""

@@ -1,0 +1,64 @@
+"""``reconciler apply``: a plan file exactly as reviewed, or a fresh plan after confirmation; then the report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reconciler.commands.base import PlanOptions, client_for, make_plan, open_client, say, warn
+from reconciler.errors import SettingsError
+from reconciler.settings import Settings
+
+if TYPE_CHECKING:
+    from reconciler.plan import Plan
+
+
+def run(settings: Settings, options: PlanOptions, *, planfile: Path | None, auto_approve: bool, fmt: str) -> int:
+    from reconciler.apply import apply_plan
+    from reconciler.render import render
+
+    show = say if fmt == "text" else warn
+    if planfile is not None:
+        the_plan = _read_plan_for(settings, options, planfile)
+        client = client_for(the_plan.server)
+    else:
+        client = open_client(settings, options.url)
+        the_plan = make_plan(settings, options, client)
+    with client:
+        if planfile is None:
+            show(render(the_plan, "text", color=fmt == "text" and sys.stdout.isatty()))
+            if not the_plan.has_changes:
+                return 0
+            if not auto_approve:
+                _confirm(the_plan)
+        report = apply_plan(the_plan, client, on_outcome=(lambda o: warn(o.line())) if fmt == "json" else None)
+    say(report.render_json() if fmt == "json" else report.render_text())
+    if not report.ok:
+        warn(f"error: {report.summary()}")
+    return 0 if report.ok else 1
+
+
+def _read_plan_for(settings: Settings, options: PlanOptions, planfile: Path) -> Plan:
+    from reconciler.plan import read_plan_file
+
+    if options.prune or options.only:
+        raise SettingsError("--prune and --only shape a plan; a plan file is applied exactly as it was written")
+    the_plan = read_plan_file(planfile)
+    try:
+        url = settings.server_url(options.url)
+    except SettingsError:
+        url = the_plan.server
+    if url != the_plan.server:
+        raise SettingsError(f"{planfile} was planned against {the_plan.server}, not {url}; plan again for {url}")
+    return the_plan
+
+
+def _confirm(the_plan: Plan) -> None:
+    if not sys.stdin.isatty():
+        raise SettingsError("no terminal to confirm on: pass --auto-approve, or apply a plan file")
+    warn(f"Apply these {len(the_plan.actions)} change(s) to {the_plan.server}? Only 'yes' is accepted.")
+    sys.stderr.write("  Enter a value: ")
+    sys.stderr.flush()
+    if sys.stdin.readline().strip() != "yes":
+        raise SettingsError("apply cancelled; nothing was written")

@@ -1,0 +1,24 @@
+"""``reconciler import``: live, unmanaged assistants written as files in assistants.d, ready to be adopted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reconciler.commands.base import open_client, say, warn
+from reconciler.settings import Settings
+
+
+def run(settings: Settings, url: str | None, graphs: tuple[str, ...], out_dir: Path | None) -> int:
+    """One YAML file per live, non-system assistant of this owner or of none, ready to be adopted."""
+    from reconciler.importing import import_files
+
+    target = out_dir or settings.assistants_dir
+    with open_client(settings, url) as client:
+        assistants = [a for g in (graphs or (None,)) for a in client.list_all(g)]
+    written, skipped = import_files(assistants, target, settings.owner)
+    for line in skipped:
+        warn(f"skipped {line}")
+    for path in written:
+        warn(f"wrote {path}")
+    say(f"Imported {len(written)} assistant(s) into {target}; `reconciler plan` now shows their adoption.")
+    return 0
