@@ -11,6 +11,8 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# The distribution was once called `reconciler` (a name that belongs to another project on the index).
+	$(BIN)/python -m pip uninstall --quiet --yes reconciler 2> /dev/null || true
 	touch $(STAMP)
 
 install: $(STAMP)

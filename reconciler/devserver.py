@@ -56,9 +56,11 @@ def find_langgraph_cli() -> str:
     beside = shutil.which("langgraph", path=str(Path(sys.executable).parent))
     found = beside or shutil.which("langgraph")
     if found is None:
+        from reconciler.distribution import inmem_hint
+
         raise DevServerError(
             "the `langgraph` CLI was not found next to the Python interpreter or on PATH; "
-            "the in-memory server needs it: pip install 'reconciler[inmem]'"
+            f"the in-memory server needs it: {inmem_hint()}"
         )
     return found
 

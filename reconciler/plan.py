@@ -103,7 +103,7 @@ class Plan(_Frozen):
         return {**counts, "unchanged": len(self.unchanged)}
 
     def to_json(self, *, include_bodies: bool) -> dict[str, Any]:
-        """The DESIGN.md shape; bodies (real values) only for the plan file."""
+        """The plan as JSON (`format_version` 1); bodies (real values) only for the plan file."""
         data = self.model_dump(mode="json")
         data["summary"] = self.summary()
         for action in data["actions"]:

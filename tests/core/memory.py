@@ -1,4 +1,4 @@
-"""An in-memory LiveReader / LiveWriter that follows LANGGRAPH_API.md §4-§9, with call counts and faults.
+"""An in-memory LiveReader / LiveWriter that follows docs/server-behaviour.md §3-§9, with call counts and faults.
 
 Modelled, as observed on the real server:
 - create: 409 when the id exists (``if_exists: raise``), 404 for an unknown graph, 400 for context together
