@@ -33,7 +33,9 @@ CORE = (
 )
 """Modules (and packages) of the pure core: they receive the live state through a protocol."""
 
-EDGE = ("", "__main__", "cli", "commands", "settings", "client", "devserver", "apply", "importing")
+EDGE = (
+    "", "__main__", "cli", "commands", "settings", "client", "devserver", "apply", "importing", "distribution",
+)
 """Modules that do I/O (network, processes, the terminal) or wire the core to it."""
 
 ONLY_IMPORTED_BY = {
