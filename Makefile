@@ -5,7 +5,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint lint-workflows unit test demo bench assistant-schema clean
+# The real servers the integration tests run against: inmem (`langgraph dev`) and pg (the Postgres-backed runtime,
+# installed by scripts/install-pg-runtime.sh). E.g. `make test RECONCILER_TEST_SERVERS=inmem` skips pg.
+RECONCILER_TEST_SERVERS ?= inmem,pg
+export RECONCILER_TEST_SERVERS
+TEST_SERVERS_DEPS := $(if $(findstring pg,$(RECONCILER_TEST_SERVERS)),pg-runtime)
+
+.PHONY: install pg-runtime lint lint-workflows unit test demo bench assistant-schema clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +23,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# PostgreSQL 15 + redis-server (apt, as root), the OS user PostgreSQL runs as, and .venv-pg with langhost.
+pg-runtime:
+	PYTHON=$(PYTHON) bash scripts/install-pg-runtime.sh
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
@@ -27,7 +37,7 @@ lint-workflows: install
 unit: install
 	$(BIN)/pytest -q -m "not integration"
 
-test: lint lint-workflows
+test: lint lint-workflows $(TEST_SERVERS_DEPS)
 	$(BIN)/pytest -q
 
 demo: install
@@ -42,4 +52,4 @@ assistant-schema: install
 		> schemas/assistant.schema.json
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-pg .mypy_cache .ruff_cache .pytest_cache

@@ -1,4 +1,5 @@
-"""Integration fixtures: one ephemeral `langgraph dev` server per test session, cleaned before each test."""
+"""Integration fixtures: one ephemeral real server per runtime per test session (``langgraph dev`` and the
+Postgres-backed runtime, see tests/servers.py), cleaned before each test."""
 
 from __future__ import annotations
 
@@ -7,22 +8,36 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from reconciler.devserver import dev_server
 from tests.helpers import REPO_ROOT, RunCli
+from tests.servers import LiveServer, live_server, selected_runtimes
 
 _STRIPPED_ENV = ("LANGGRAPH_API_KEY", "LANGSMITH_API_KEY", "RECONCILER_URL")
 _PAGE = 1000
+_SYSTEM = {"created_by": "system"}
+_SYSTEM_ROWS = pytest.StashKey[list[dict[str, Any]]]()
 
 
-@pytest.fixture(scope="session")
-def langgraph_server() -> Iterator[str]:
-    """URL of a `langgraph dev` server serving the repo's langgraph.json (graphs agent, typed, legacy)."""
-    with dev_server(REPO_ROOT / "langgraph.json") as server:
-        yield server.url
+@pytest.fixture(scope="session", params=selected_runtimes())
+def langgraph_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
+    """A real server serving the repo's langgraph.json (graphs agent, typed, legacy), once per runtime."""
+    with live_server(request.param, REPO_ROOT / "langgraph.json") as server:
+        with httpx.Client(base_url=server.url, timeout=10) as client:
+            system = client.post("/assistants/search", json={"metadata": _SYSTEM, "limit": _PAGE}).json()
+        request.config.stash[_SYSTEM_ROWS] = system
+        yield server
+
+
+def _restore_system_assistants(client: httpx.Client, rows: list[dict[str, Any]]) -> None:
+    """Re-create any system assistant a test deleted: the server only makes them at start-up."""
+    for row in rows:
+        if client.get(f"/assistants/{row['assistant_id']}").status_code == 404:
+            body = {k: row[k] for k in ("assistant_id", "graph_id", "name", "config", "context", "metadata")}
+            client.post("/assistants", json=body).raise_for_status()
 
 
 def _delete_user_assistants(client: httpx.Client) -> None:
@@ -45,11 +60,18 @@ def _delete_user_assistants(client: httpx.Client) -> None:
 
 
 @pytest.fixture
-def server_url(langgraph_server: str) -> str:
+def server_url(langgraph_server: LiveServer, request: pytest.FixtureRequest) -> str:
     """The session server's URL, with every non-system assistant deleted before the test."""
-    with httpx.Client(base_url=langgraph_server, timeout=10) as client:
+    with httpx.Client(base_url=langgraph_server.url, timeout=10) as client:
         _delete_user_assistants(client)
-    return langgraph_server
+        _restore_system_assistants(client, request.config.stash[_SYSTEM_ROWS])
+    return langgraph_server.url
+
+
+@pytest.fixture
+def runtime(langgraph_server: LiveServer) -> str:
+    """``inmem`` or ``pg``: only for expectations that state what each runtime does."""
+    return langgraph_server.runtime
 
 
 @pytest.fixture

@@ -30,8 +30,8 @@ def test_find_langgraph_cli_points_at_an_executable() -> None:
 
 
 @pytest.mark.integration
-def test_server_answers_ok(langgraph_server: str) -> None:
-    resp = httpx.get(f"{langgraph_server}/ok", timeout=5)
+def test_server_answers_ok(server_url: str) -> None:
+    resp = httpx.get(f"{server_url}/ok", timeout=5)
     assert resp.status_code == 200
     assert resp.json()["ok"] is True
 
