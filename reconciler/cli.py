@@ -47,6 +47,13 @@ PruneOption = Annotated[bool, typer.Option("--prune", help="Delete managed assis
 OnlyOption = Annotated[
     list[str] | None, typer.Option("--only", help="Only these assistant ids (repeatable, globs like 'support-*').")
 ]
+CommitOption = Annotated[
+    str | None,
+    typer.Option(
+        "--commit",
+        help="Git commit recorded on every version written (default: $RECONCILER_COMMIT, then HEAD when clean).",
+    ),
+]
 GraphOption = Annotated[list[str] | None, typer.Option("--graph", help="Only this graph (repeatable).")]
 
 
@@ -93,12 +100,13 @@ def plan(
     prune: PruneOption = False,
     only: OnlyOption = None,
     env: EnvOption = None,
+    commit: CommitOption = None,
 ) -> None:
     """Show exactly which calls would make the server match the files."""
     from reconciler.commands import plan as command
     from reconciler.commands.base import PlanOptions
 
-    options = PlanOptions(url=url, prune=prune, only=tuple(only or ()))
+    options = PlanOptions(url=url, prune=prune, only=tuple(only or ()), commit=commit)
     _run(lambda: command.run(_settings(env), options, out=out, fmt=fmt.value, detailed_exitcode=detailed_exitcode))
 
 
@@ -111,12 +119,13 @@ def apply(
     only: OnlyOption = None,
     fmt: Annotated[ReportFormat, typer.Option("--format", help="Report on stdout.")] = ReportFormat.text,
     env: EnvOption = None,
+    commit: CommitOption = None,
 ) -> None:
     """Make the planned calls, verify each by reading it back; refuse a plan the server moved away from."""
     from reconciler.commands import apply as command
     from reconciler.commands.base import PlanOptions
 
-    options = PlanOptions(url=url, prune=prune, only=tuple(only or ()))
+    options = PlanOptions(url=url, prune=prune, only=tuple(only or ()), commit=commit)
     _run(lambda: command.run(_settings(env), options, planfile=planfile, auto_approve=auto_approve, fmt=fmt.value))
 
 

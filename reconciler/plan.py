@@ -87,6 +87,8 @@ class Plan(_Frozen):
     format_version: Literal[1] = 1
     server: str
     owner: str
+    commit: str | None = None
+    """The git commit of the desired files this plan writes from (recorded on every version it writes)."""
     actions: tuple[Action, ...] = ()
     unchanged: tuple[str, ...] = ()
     """Spec ids that already match: no call is made for them."""

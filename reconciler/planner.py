@@ -18,7 +18,7 @@ from reconciler.locations import Path, format_path
 from reconciler.plan import Change, Create, Delete, Expected, Plan, SetLatest, Update, sort_actions
 from reconciler.redact import is_sensitive_path
 from reconciler.schema import GraphSchema, sensitive_context_keys
-from reconciler.semantics import comparable, create_body, full_state_body, uncleared_config_keys
+from reconciler.semantics import comparable, create_body, full_state_body, uncleared_config_keys, with_provenance
 from reconciler.spec import ID_KEY, OWNER_KEY, AssistantSpec
 
 ActionType = Create | Update | SetLatest | Delete
@@ -34,6 +34,8 @@ class PlanRequest:
     prune: bool = False
     only: tuple[str, ...] = ()
     """Glob patterns of spec ids: plan just these (no deletes, no leftover warnings)."""
+    commit: str | None = None
+    """The git commit of the desired files, recorded on every version written (None outside git)."""
 
     def targeted(self) -> tuple[AssistantSpec, ...]:
         if not self.only:
@@ -55,6 +57,7 @@ def build_plan(request: PlanRequest, reader: LiveReader) -> Plan:
     return Plan(
         server=request.server,
         owner=request.owner,
+        commit=request.commit,
         actions=sort_actions([*planned.actions, *deletes]),
         unchanged=tuple(sorted(planned.unchanged)),
         warnings=(*planned.warnings, *leftover_warnings),
@@ -172,7 +175,7 @@ class _SpecPlanner:
             )
         if self.spec.pin is not None:
             return self._pin(live)
-        desired = self.spec.content(self.request.owner)
+        desired = self._desired()
         if same_content(desired, live.content()):
             return None
         older = self._older_version_with(desired, live)
@@ -192,7 +195,7 @@ class _SpecPlanner:
     def _create(self) -> ActionType:
         if self.spec.pin not in (None, 1):
             raise self._refuse(("pin",), f"pins version {self.spec.pin} but the assistant does not exist yet")
-        desired = self.spec.content(self.request.owner)
+        desired = self._desired()
         body = create_body(self.spec.resolved_assistant_id, desired)
         return Create(
             id=self.spec.id,
@@ -202,6 +205,10 @@ class _SpecPlanner:
             changes=to_changes(added_paths(desired), self.secrets),
             body=body,
         )
+
+    def _desired(self) -> dict[str, Any]:
+        """What a write of this spec sends: its content, with provenance."""
+        return with_provenance(self.spec.content(self.request.owner), self.request.commit)
 
     def _pin(self, live: LiveAssistant) -> ActionType | None:
         pin = self.spec.pin

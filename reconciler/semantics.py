@@ -17,14 +17,28 @@ The facts (measured on the in-memory and the Postgres-backed runtimes, see docs/
   or ``graph_id``; the Postgres-backed runtime restores every field;
 - system assistants (``metadata.created_by == "system"``) are the server's own, one per graph, recreated on
   restart: never managed.
+
+Provenance (``reconciler/commit``, ``reconciler/digest``) is recorded in metadata on every write but is not
+content: ``comparable`` leaves it out, so it never causes a diff, a rollback or a readback mismatch on its own.
+A Studio edit merges metadata, so an edited version keeps the old digest: content that no longer matches its
+digest was written outside git.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+import json
+from typing import Any, Literal
+
+from reconciler.spec import COMMIT_KEY, DIGEST_KEY
 
 SYSTEM_CREATOR = "system"
 """``metadata.created_by`` of the assistant the server creates for each graph."""
+
+PROVENANCE_KEYS = frozenset({COMMIT_KEY, DIGEST_KEY})
+"""Metadata keys that record where a version came from, never what it is."""
+
+Source = Literal["reconciler", "outside"]
 
 CLEARABLE_WITH_EMPTY_CONTEXT = frozenset({"tags"})
 """Config keys an update with an empty context can still clear (by sending an empty value)."""
@@ -58,8 +72,48 @@ def comparable(content: dict[str, Any]) -> dict[str, Any]:
         "config": {
             k: v for k, v in (content.get("config") or {}).items() if k != "configurable" and v not in (None, [])
         },
-        "metadata": {k: v for k, v in (content.get("metadata") or {}).items() if v is not None},
+        "metadata": {
+            k: v for k, v in (content.get("metadata") or {}).items() if v is not None and k not in PROVENANCE_KEYS
+        },
     }
+
+
+def content_digest(content: dict[str, Any]) -> str:
+    """``sha256:<hex>`` of the canonical JSON of ``comparable(content)``: provenance keys left out, keys
+    sorted, integral floats written as integers (a server may hand ``1.0`` back as ``1``)."""
+    canonical = json.dumps(_canonical(comparable(content)), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def with_provenance(content: dict[str, Any], commit: str | None) -> dict[str, Any]:
+    """``content`` with its digest and (inside git) its commit in metadata: what every write carries."""
+    metadata = {k: v for k, v in (content.get("metadata") or {}).items() if k not in PROVENANCE_KEYS}
+    metadata[DIGEST_KEY] = content_digest(content)
+    if commit is not None:
+        metadata[COMMIT_KEY] = commit
+    return {**content, "metadata": metadata}
+
+
+def source_of(content: dict[str, Any]) -> Source:
+    """``reconciler`` when the content still matches the digest it carries, else ``outside`` (no digest, or
+    an edit made elsewhere that kept the old digest through the metadata merge)."""
+    digest = (content.get("metadata") or {}).get(DIGEST_KEY)
+    return "reconciler" if isinstance(digest, str) and digest == content_digest(content) else "outside"
+
+
+def commit_of(content: dict[str, Any]) -> str | None:
+    commit = (content.get("metadata") or {}).get(COMMIT_KEY)
+    return commit if isinstance(commit, str) else None
 
 
 def create_body(assistant_id: str, desired: dict[str, Any]) -> dict[str, Any]:

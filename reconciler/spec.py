@@ -22,6 +22,10 @@ environment relies on it to find the assistants it created."""
 RESERVED_METADATA_PREFIX = "reconciler/"
 OWNER_KEY = "reconciler/owner"
 ID_KEY = "reconciler/id"
+COMMIT_KEY = "reconciler/commit"
+"""Provenance: the git commit of the desired files a version was written from."""
+DIGEST_KEY = "reconciler/digest"
+"""Provenance: the digest of the content the reconciler wrote (``semantics.content_digest``)."""
 
 CONTENT_FIELDS = ("graph_id", "name", "description", "context", "config", "metadata")
 

@@ -34,7 +34,17 @@ CORE = (
 """Modules (and packages) of the pure core: they receive the live state through a protocol."""
 
 EDGE = (
-    "", "__main__", "cli", "commands", "settings", "client", "devserver", "apply", "importing", "distribution",
+    "",
+    "__main__",
+    "cli",
+    "commands",
+    "settings",
+    "client",
+    "devserver",
+    "apply",
+    "importing",
+    "distribution",
+    "gitrepo",
 )
 """Modules that do I/O (network, processes, the terminal) or wire the core to it."""
 

@@ -42,8 +42,10 @@ def run(settings: Settings, options: PlanOptions, *, planfile: Path | None, auto
 def _read_plan_for(settings: Settings, options: PlanOptions, planfile: Path) -> Plan:
     from reconciler.plan import read_plan_file
 
-    if options.prune or options.only:
-        raise SettingsError("--prune and --only shape a plan; a plan file is applied exactly as it was written")
+    if options.prune or options.only or options.commit:
+        raise SettingsError(
+            "--prune, --only and --commit shape a plan; a plan file is applied exactly as it was written"
+        )
     the_plan = read_plan_file(planfile)
     try:
         url = settings.server_url(options.url)

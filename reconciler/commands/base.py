@@ -61,6 +61,36 @@ class PlanOptions:
     url: str | None = None
     prune: bool = False
     only: tuple[str, ...] = ()
+    commit: str | None = None
+    """``--commit``: the git commit to record on every version written (default: HEAD, when clean)."""
+
+
+COMMIT_VARIABLE = "RECONCILER_COMMIT"
+
+
+def provenance_commit(settings: Settings, flag: str | None) -> str | None:
+    """The commit recorded on every version written: ``--commit``, else ``$RECONCILER_COMMIT``, else HEAD of
+    the repository holding the desired files, when they have no uncommitted changes; None outside git."""
+    import os
+
+    from reconciler import gitrepo
+
+    given = flag or os.environ.get(COMMIT_VARIABLE)
+    if given:
+        commit = given.strip().lower()
+        if not gitrepo.FULL_SHA.match(commit):
+            source = "--commit" if flag else COMMIT_VARIABLE
+            raise SettingsError(f"{source}: {given!r} is not a full 40-character git commit id")
+        return commit
+    head = gitrepo.head_commit(settings.root)
+    if head is None:
+        return None
+    dirty = gitrepo.uncommitted(settings.root, [p for p in (settings.assistants_dir, settings.overlay_dir) if p])
+    if dirty:
+        shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
+        warn(f"warning: uncommitted changes ({shown}): versions written now record no reconciler/commit")
+        return None
+    return head
 
 
 def open_client(settings: Settings, url: str | None) -> LangGraphClient:
@@ -89,5 +119,6 @@ def make_plan(settings: Settings, options: PlanOptions, client: LiveReader) -> P
         server=settings.server_url(options.url),
         prune=options.prune,
         only=options.only,
+        commit=provenance_commit(settings, options.commit),
     )
     return build_plan(request, client)

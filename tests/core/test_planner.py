@@ -9,8 +9,9 @@ from reconciler.live import LiveAssistant
 from reconciler.plan import Change, Create, Delete, Expected, Plan, SetLatest, Update
 from reconciler.planner import build_plan
 from reconciler.schema import GraphSchema
+from reconciler.semantics import content_digest
 from reconciler.semantics import full_state_body as update_body
-from reconciler.spec import ID_KEY, OWNER_KEY, AssistantSpec
+from reconciler.spec import DIGEST_KEY, ID_KEY, OWNER_KEY, AssistantSpec
 from tests.core.factories import OWNER, SERVER, aid, make_request, make_server, make_spec, owned
 from tests.core.memory import MemoryServer
 
@@ -48,14 +49,19 @@ def seed_spec(server: MemoryServer, spec: AssistantSpec, *older: dict[str, Any])
 def test_missing_assistant_is_created_with_the_fixed_id_and_ownership() -> None:
     server = make_server()
     spec = support_spec(config={"recursion_limit": 25})
-    body = {
+    body: dict[str, Any] = {
         "assistant_id": aid("support-bot"),
         "graph_id": "agent",
         "name": "Support",
         "description": None,
         "context": {"model_name": "openai"},
         "config": {"recursion_limit": 25},
-        "metadata": {"team": "s", ID_KEY: "support-bot", OWNER_KEY: OWNER},
+        "metadata": {
+            "team": "s",
+            ID_KEY: "support-bot",
+            OWNER_KEY: OWNER,
+            DIGEST_KEY: content_digest(spec.content(OWNER)),
+        },
         "if_exists": "raise",
     }
     changes = (
@@ -137,7 +143,13 @@ def test_update_body_is_the_full_state_with_dropped_keys_null_and_description_em
             "description": "",
             "context": {"model_name": "openai"},
             "config": {},
-            "metadata": {"team": "s", ID_KEY: "support-bot", OWNER_KEY: OWNER, "retired": None},
+            "metadata": {
+                "team": "s",
+                ID_KEY: "support-bot",
+                OWNER_KEY: OWNER,
+                DIGEST_KEY: content_digest(support_spec().content(OWNER)),
+                "retired": None,
+            },
         },
     )
     assert plan(server, support_spec()) == Plan(server=SERVER, owner=OWNER, actions=(update,))
@@ -174,7 +186,7 @@ def test_update_of_unowned_assistant_is_an_adoption() -> None:
             Change(path="metadata.reconciler/id", after="support-bot"),
             Change(path="metadata.reconciler/owner", after=OWNER),
         ),
-        body={**content, "description": ""},
+        body={**content, "description": "", "metadata": {**content["metadata"], DIGEST_KEY: content_digest(content)}},
         adopt=True,
     )
     assert server.calls == {"graph_schema": 1, "list_owned": 1, "get": 1, "versions": 1}

@@ -1,0 +1,90 @@
+"""The git repository the desired files live in: which commit they are, and what a file held at a commit.
+
+The only module that runs ``git``. Every function answers None (never raises) when there is no git, no
+repository, or no such commit or file, so that a folder outside git works exactly as before.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
+SHA_PREFIX = re.compile(r"^[0-9a-f]{4,40}$")
+_TIMEOUT = 30
+
+
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
+    try:
+        return subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, timeout=_TIMEOUT, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _text(root: Path, *args: str) -> str | None:
+    result = _git(root, *args)
+    if result is None or result.returncode != 0:
+        return None
+    return result.stdout.decode("utf-8", "replace").strip()
+
+
+def toplevel(root: Path) -> Path | None:
+    """The work tree's top folder, or None outside git."""
+    found = _text(root, "rev-parse", "--show-toplevel")
+    return Path(found) if found else None
+
+
+def head_commit(root: Path) -> str | None:
+    found = _text(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    return found if found and FULL_SHA.match(found) else None
+
+
+def uncommitted(root: Path, paths: list[Path]) -> list[str]:
+    """Files under ``paths`` that differ from HEAD (modified, staged, or untracked)."""
+    existing = [str(path) for path in paths if path.exists()]
+    if not existing:
+        return []
+    result = _git(root, "status", "--porcelain", "-z", "--untracked-files=all", "--", *existing)
+    if result is None or result.returncode != 0:
+        return []
+    entries = result.stdout.decode("utf-8", "replace").split("\0")
+    return [entry[3:] for entry in entries if len(entry) > 3 and entry[2] == " "]
+
+
+def resolve_commit(root: Path, ref: str) -> str | None:
+    """The full commit id of a sha or sha prefix, or None when the repository has no such commit."""
+    if not SHA_PREFIX.match(ref):
+        return None
+    found = _text(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    return found if found and FULL_SHA.match(found) else None
+
+
+def show_file(root: Path, commit: str, path: Path) -> bytes | None:
+    """The bytes of ``path`` (a file of this work tree) at ``commit``, or None when it did not exist then."""
+    top = toplevel(root)
+    if top is None:
+        return None
+    try:
+        relative = path.resolve().relative_to(top.resolve())
+    except ValueError:
+        return None
+    result = _git(root, "show", f"{commit}:{relative.as_posix()}")
+    return result.stdout if result is not None and result.returncode == 0 else None
+
+
+def files_at(root: Path, commit: str, directory: Path) -> list[Path] | None:
+    """The files under ``directory`` (a folder of this work tree) at ``commit``, as work-tree paths."""
+    top = toplevel(root)
+    if top is None:
+        return None
+    try:
+        relative = directory.resolve().relative_to(top.resolve())
+    except ValueError:
+        return None
+    found = _text(root, "ls-tree", "-r", "--name-only", commit, "--", relative.as_posix() or ".")
+    if found is None:
+        return None
+    return [top / line for line in found.splitlines() if line]
