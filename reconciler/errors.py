@@ -40,11 +40,20 @@ class Problem:
     def __str__(self) -> str:
         parts = [f"{self.file}:{self.line}:{self.col}"]
         if self.assistant is not None:
-            parts.append(self.assistant)
+            parts.append(printable(self.assistant))
         if self.field:
-            parts.append(self.field)
+            parts.append(printable(self.field))
         parts.append(self.message)
         return ": ".join(parts)
+
+
+def printable(text: str) -> str:
+    """An id or field path as written in a file, safe to print: control characters escaped, a long one cut."""
+    escaped = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:FIELD_LIMIT + 1])
+    return escaped if len(text) <= FIELD_LIMIT else f"{escaped[:FIELD_LIMIT]}…({len(text)} characters)"
+
+
+FIELD_LIMIT = 80
 
 
 class ReconcilerError(Exception):

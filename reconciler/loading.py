@@ -14,7 +14,7 @@ from pydantic_core import ErrorDetails
 from reconciler.desired import DesiredState, SpecSource
 from reconciler.documents import read_all_documents
 from reconciler.errors import Problem
-from reconciler.locations import Path, describe, format_path
+from reconciler.locations import Path, describe, format_path, quote
 from reconciler.overlay import apply_overlays
 from reconciler.spec import AssistantSpec, RunnableConfigSpec, default_assistant_id
 from reconciler.yamlio import Document
@@ -83,7 +83,7 @@ def _context_target(document: Document, source: SpecSource) -> ContextTarget | N
 def parse_spec(document: Document, source: SpecSource) -> tuple[AssistantSpec | None, list[Problem]]:
     value = document.value
     if not isinstance(value, dict):
-        kind = "a list" if isinstance(value, list) else f"the scalar {value!r}"
+        kind = "a list" if isinstance(value, list) else describe(value)
         message = f"a document must be a mapping of assistant fields, got {kind}"
         return None, [Problem(document.file, document.start.line, document.start.col, message=message)]
     spec_id = value.get("id") if isinstance(value.get("id"), str) else None
@@ -117,7 +117,7 @@ def _message(error: ErrorDetails, path: Path) -> str:
         return f"expected {_EXPECTED[kind]}, got {describe(error['input'])}"
     if kind == "string_pattern_mismatch" and path == ("id",):
         return (
-            f"{error['input']!r} is not a valid id: use 1-100 characters of a-z, 0-9, '.', '_', '-', "
+            f"{quote(str(error['input']))} is not a valid id: use 1-100 characters of a-z, 0-9, '.', '_', '-', "
             "starting with a letter or digit"
         )
     if kind == "greater_than_equal":
@@ -175,8 +175,8 @@ def _duplicate(
     file, line, col = source.where((field,))
     if default_of is not None:
         first_file, first_line, first_col = first.where(("id",))
-        where = f"the default assistant_id of id {default_of!r} at {first_file}:{first_line}:{first_col}"
+        where = f"the default assistant_id of id {quote(default_of)} at {first_file}:{first_line}:{first_col}"
     else:
         first_file, first_line, first_col = first.where((field,))
         where = f"also defined at {first_file}:{first_line}:{first_col}"
-    return Problem(file, line, col, spec_id, field, f"duplicate {field} {value!r}; {where}")
+    return Problem(file, line, col, spec_id, field, f"duplicate {field} {quote(value)}; {where}")

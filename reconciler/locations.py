@@ -41,6 +41,20 @@ def format_path(path: Path) -> str:
     return text
 
 
+QUOTE_LIMIT = 60
+"""Characters of a value that messages quote; a longer value is cut and its length said instead."""
+
+
+def clip(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text``, or its first ``limit`` characters and how long it really is."""
+    return text if len(text) <= limit else f"{text[:limit]}…({len(text)} characters)"
+
+
+def quote(text: str) -> str:
+    """``repr(text)``, cut to a short prefix for messages: ``'aaaa…'…(20000000 characters)``."""
+    return repr(text) if len(text) <= QUOTE_LIMIT else f"{text[:QUOTE_LIMIT]!r}…({len(text)} characters)"
+
+
 def describe(value: Any) -> str:
     """A short, typed rendering of a YAML value for messages: ``boolean true``, ``null``, ``string 'x'``."""
     if value is None:
@@ -48,7 +62,7 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"boolean {str(value).lower()}"
     if isinstance(value, str):
-        return f"string {value!r}"
+        return f"string {quote(value)}"
     if isinstance(value, int | float):
         return f"number {value}"
     if isinstance(value, list):

@@ -13,6 +13,7 @@ from typing import Any
 from reconciler.desired import SpecSource
 from reconciler.documents import read_all_documents
 from reconciler.errors import Problem
+from reconciler.locations import quote
 from reconciler.yamlio import Document
 
 Sourced = list[tuple[Document, SpecSource]]
@@ -74,7 +75,7 @@ def _overlay_problem(overlay: Document, by_id: dict[str, int], seen: dict[str, D
     spec_id = value["id"]
     position = overlay.source_map.locate(("id",))
     if spec_id not in by_id:
-        message = f"no assistant {spec_id!r} in the base files to patch"
+        message = f"no assistant {quote(spec_id)} in the base files to patch"
         return Problem(overlay.file, position.line, position.col, spec_id, "id", message)
     if spec_id in seen:
         earlier = seen[spec_id]

@@ -13,7 +13,7 @@ from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import Problem
-from reconciler.locations import Path, describe, format_path
+from reconciler.locations import QUOTE_LIMIT, Path, describe, format_path, quote
 
 if TYPE_CHECKING:
     from reconciler.loading import ContextTarget
@@ -111,8 +111,17 @@ def context_problems(context: Mapping[str, Any], schema: GraphSchema) -> list[tu
         elif error.validator in ("anyOf", "oneOf") and _simple_types(error.validator_value):
             problems.append((path, _type_message(error.instance, _simple_types(error.validator_value)), False))
         elif error.validator != "additionalProperties" or len(path) > 1:
-            problems.append((path, error.message, False))
+            problems.append((path, _short_message(error.message, error.instance), False))
     return problems
+
+
+def _short_message(message: str, instance: Any) -> str:
+    """jsonschema's message with the offending value quoted by a short prefix only (it quotes it whole)."""
+    if isinstance(instance, str) and len(instance) > QUOTE_LIMIT:
+        return message.replace(repr(instance), quote(instance))
+    if isinstance(instance, dict | list) and len(message) > 4 * QUOTE_LIMIT:
+        return message.replace(repr(instance), describe(instance))
+    return message
 
 
 def _unknown_keys(context: Mapping[str, Any], schema: GraphSchema) -> list[tuple[str, str]]:
@@ -128,7 +137,7 @@ def _unknown_keys(context: Mapping[str, Any], schema: GraphSchema) -> list[tuple
             continue
         close = difflib.get_close_matches(key, known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else (f"; known: {', '.join(known)}" if known else "")
-        reason = f"graph {schema.graph_id!r} has no context key {key!r}" if known else (
+        reason = f"graph {schema.graph_id!r} has no context key {quote(key)}" if known else (
             f"graph {schema.graph_id!r} declares no context schema"
         )
         result.append((key, f"unknown context key: {reason}; the server would drop it silently{hint}"))

@@ -13,6 +13,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 from pydantic_core import PydanticCustomError
 
+from reconciler.locations import quote
+
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
 
 ASSISTANT_ID_NAMESPACE = uuid.UUID("8e5c2a4f-3b1d-5f0e-9a47-6c2b1d0e7f31")
@@ -80,7 +82,7 @@ def _normalise_uuid(value: str | None) -> str | None:
     try:
         return str(uuid.UUID(value))
     except ValueError:
-        raise PydanticCustomError("bad_uuid", "{value} is not a UUID", {"value": repr(value)}) from None
+        raise PydanticCustomError("bad_uuid", "{value} is not a UUID", {"value": quote(value)}) from None
 
 
 class AssistantSpec(BaseModel):

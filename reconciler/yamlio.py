@@ -1,14 +1,17 @@
 """YAML bytes -> plain JSON-like values with the position of every node, or Problems.
 
-Stricter than ``yaml.safe_load``: duplicate keys, non-UTF-8 bytes, unsupported tags, merge keys and
-non-finite numbers are problems, and aliases are resolved against a node budget so an alias bomb
-("billion laughs") is refused after a bounded amount of work instead of expanding into gigabytes.
-Only this module imports yaml.
+Stricter than ``yaml.safe_load``: duplicate keys, non-UTF-8 bytes, characters YAML does not allow (each
+reported at its own line and column, with its name), a byte order mark after the start of the file, tags other
+than YAML's own on scalars, mappings, lists or keys, merge keys, non-finite numbers, integers beyond 64 bits and
+strings the server cannot store (a NUL character, a lone surrogate) are problems, and aliases are resolved
+against a node budget so an alias bomb ("billion laughs") is refused after a bounded amount of work instead of
+expanding into gigabytes. Only this module imports yaml.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import Any
@@ -16,7 +19,7 @@ from typing import Any
 import yaml
 
 from reconciler.errors import Problem
-from reconciler.locations import Path, Position, SourceMap, format_path
+from reconciler.locations import Path, Position, SourceMap, clip, format_path
 
 MAX_NODES_PER_DOCUMENT = 100_000
 MAX_DEPTH = 64
@@ -24,6 +27,18 @@ MAX_DEPTH = 64
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SCALAR_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = frozenset(_TAG + name for name in ("str", "timestamp", "null", "bool", "int", "float"))
+_MAPPING_TAG = _TAG + "map"
+_LIST_TAG = _TAG + "seq"
+
+_FORBIDDEN_CHARACTER = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+"""Characters a YAML stream may not contain (YAML 1.1 ``c-printable``, as PyYAML reads it), and U+FEFF, which
+is only allowed as the first character of the file."""
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+_INTEGER_TOO_BIG = "the server stores integers beyond 64 bits as imprecise floating-point numbers; quote it as a string"
 
 
 @dataclass(frozen=True)
@@ -51,7 +66,34 @@ def read_documents(path: FilePath, display: str) -> tuple[list[Document], list[P
         line, col = _byte_position(data, exc.start)
         message = f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
         return [], [Problem(display, line, col, message=message)]
+    forbidden = _forbidden_characters(text, display)
+    if forbidden:
+        return [], forbidden
     return _compose(text, display)
+
+
+def _forbidden_characters(text: str, display: str) -> list[Problem]:
+    """Every character YAML refuses, each at its line and column and named (the parser would stop at the first,
+    naming only its offset)."""
+    problems = []
+    for match in _FORBIDDEN_CHARACTER.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        col = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+        problems.append(Problem(display, line, col, message=_forbidden_reason(match.group())))
+    return problems
+
+
+def _forbidden_reason(character: str) -> str:
+    if character == "\x00":
+        return "NUL byte (U+0000) in the file: YAML does not allow it and the server cannot store it; remove it"
+    if character == "\ufeff":
+        return "byte order mark (U+FEFF) in the middle of the file (files joined together?); remove it"
+    code = ord(character)
+    escape = f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    return (
+        f"control character U+{code:04X} in the file: YAML does not allow it; remove it, or write it as an "
+        f'escape ("{escape}") in a double-quoted string'
+    )
 
 
 def _compose(text: str, display: str) -> tuple[list[Document], list[Problem]]:
@@ -103,8 +145,12 @@ class _Converter:
             raise _DocumentTooLarge(node, f"nested deeper than {MAX_DEPTH} levels (recursive alias?); refused")
         self.source_map.values.setdefault(path, _position(node))
         if isinstance(node, yaml.MappingNode):
+            if node.tag != _MAPPING_TAG:
+                self._problem(_position(node), path, f"unsupported YAML tag {node.tag!r} on a mapping")
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
+            if node.tag != _LIST_TAG:
+                self._problem(_position(node), path, f"unsupported YAML tag {node.tag!r} on a list")
             return [self.convert(item, (*path, index)) for index, item in enumerate(node.value)]
         assert isinstance(node, yaml.ScalarNode)
         return self._scalar(node, path)
@@ -121,6 +167,9 @@ class _Converter:
                 self._problem(key_position, path, "mapping keys must be plain strings")
                 continue
             key = str(key_node.value)
+            if key_node.tag not in _SCALAR_TAGS:
+                self._problem(key_position, (*path, key), f"unsupported YAML tag {key_node.tag!r} on a key")
+            self._check_string(key, key_position, (*path, key), "key contains")
             if key in first_seen:
                 earlier = first_seen[key]
                 self._problem(
@@ -135,13 +184,14 @@ class _Converter:
     def _scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
         tag = node.tag
         if tag in (_TAG + "str", _TAG + "timestamp"):
+            self._check_string(str(node.value), _position(node), path, "contains")
             return str(node.value)
         if tag == _TAG + "null":
             return None
         if tag == _TAG + "bool":
             return _SCALAR_CONSTRUCTOR.construct_yaml_bool(node)
         if tag == _TAG + "int":
-            return _SCALAR_CONSTRUCTOR.construct_yaml_int(node)
+            return self._integer(node, path)
         if tag == _TAG + "float":
             number = _SCALAR_CONSTRUCTOR.construct_yaml_float(node)
             if not math.isfinite(number):
@@ -149,6 +199,28 @@ class _Converter:
             return number
         self._problem(_position(node), path, f"unsupported YAML tag {tag!r}")
         return None
+
+    def _integer(self, node: yaml.ScalarNode, path: Path) -> int | None:
+        digits = str(node.value).replace("_", "").lstrip("+-")
+        number = _SCALAR_CONSTRUCTOR.construct_yaml_int(node) if len(digits) <= 40 else None
+        if number is None or not INT64_MIN <= number <= INT64_MAX:
+            self._problem(_position(node), path, f"integer {clip(str(node.value))} is out of range: {_INTEGER_TOO_BIG}")
+            return None
+        return number
+
+    def _check_string(self, text: str, position: Position, path: Path, what: str) -> None:
+        """Strings the server cannot store as sent; they can only come from escapes in double-quoted strings,
+        since the raw characters are refused before parsing."""
+        if "\x00" in text:
+            self._problem(position, path, f"{what} a NUL character (\\0): the server stores U+FFFD instead; remove it")
+        surrogate = _LONE_SURROGATE.search(text)
+        if surrogate is not None:
+            self._problem(
+                position,
+                path,
+                f"{what} a lone surrogate (U+{ord(surrogate.group()):04X}), which is not valid Unicode and cannot "
+                "be sent as JSON; remove it",
+            )
 
     def _problem(self, position: Position, path: Path, message: str) -> None:
         self.problems.append(

@@ -165,7 +165,7 @@ def test_non_mapping_document(workdir: Path) -> None:
 
 def test_scalar_document(workdir: Path) -> None:
     assert _one_file(workdir, "hello\n") == [
-        "assistants.d/x.yaml:1:1: a document must be a mapping of assistant fields, got the scalar 'hello'"
+        "assistants.d/x.yaml:1:1: a document must be a mapping of assistant fields, got string 'hello'"
     ]
 
 
@@ -275,3 +275,26 @@ def test_load_and_check_returns_specs_and_their_schemas(workdir: Path) -> None:
     checked = load_and_check(Settings(), Path("assistants.d"), Path("schemas"))
     assert [spec.id for spec in checked.desired.specs] == ["a", "b"]
     assert sorted(checked.schemas) == ["agent", "legacy"]
+
+
+def test_messages_quote_only_a_short_prefix_of_a_huge_value(workdir: Path) -> None:
+    shutil.copytree(FIXTURE_SCHEMAS, workdir / "schemas")
+    huge = "x" * 2_000_000
+    write_tree(
+        workdir / "assistants.d",
+        {
+            "a.yaml": f"id: a\ngraph_id: agent\nname: [1]\ncontext:\n  model_name: {huge}\n  temperature: {huge}\n"
+            f"  ? {huge}\n  : 1\n",
+            "b.yaml": f"id: {huge}\ngraph_id: agent\nassistant_id: {huge}\n",
+            "c.yaml": f"{huge}\n",
+            "d.yaml": f"id: a\ngraph_id: agent\nmetadata:\n  ? {huge}\n  : [1]\n---\nid: {huge}\ngraph_id: agent\n"
+            f"---\nid: {huge}\ngraph_id: agent\n",
+        },
+    )
+    with pytest.raises(InvalidSpecError) as caught:
+        load_and_check(Settings(), Path("assistants.d"), Path("schemas"))
+    lines = caught.value.report().splitlines()
+    assert all(len(line) < 500 for line in lines), [line[:500] for line in lines if len(line) >= 500]
+    assert len(lines) == 12, lines
+    assert "context.model_name: 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'…(2000000 characters) " \
+        "is not one of ['anthropic', 'openai']" in caught.value.report()

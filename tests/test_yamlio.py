@@ -6,6 +6,10 @@ import time
 import tracemalloc
 from pathlib import Path
 
+import pytest
+import yaml
+
+from reconciler import yamlio
 from reconciler.locations import Position
 from reconciler.yamlio import Document, dump, read_documents
 
@@ -208,3 +212,94 @@ def test_dump_reads_back(tmp_path: Path) -> None:
     documents, problems = _read(tmp_path, dump(value))
     assert problems == []
     assert documents[0].value == value
+
+
+def test_tags_on_mappings_and_lists_are_refused(tmp_path: Path) -> None:
+    text = "id: bot\ncontext: !custom\n  a: 1\nmetadata: !!set {a, b}\ntags: !custom [x]\nlist: !!omap [a: 1]\n"
+    _, problems = _read(tmp_path, text)
+    assert problems == [
+        "assistants.d/x.yaml:2:10: context: unsupported YAML tag '!custom' on a mapping",
+        "assistants.d/x.yaml:4:11: metadata: unsupported YAML tag 'tag:yaml.org,2002:set' on a mapping",
+        "assistants.d/x.yaml:5:7: tags: unsupported YAML tag '!custom' on a list",
+        "assistants.d/x.yaml:6:7: list: unsupported YAML tag 'tag:yaml.org,2002:omap' on a list",
+    ]
+
+
+def test_tag_on_a_key_is_refused(tmp_path: Path) -> None:
+    _, problems = _read(tmp_path, "id: bot\nmetadata:\n  !custom team: a\n")
+    assert problems == ["assistants.d/x.yaml:3:3: metadata.team: unsupported YAML tag '!custom' on a key"]
+
+
+def test_explicit_standard_collection_tags_are_accepted(tmp_path: Path) -> None:
+    documents, problems = _read(tmp_path, "context: !!map\n  a: !!seq [1]\n  !!str b: !!str 2\n")
+    assert problems == []
+    assert documents[0].value == {"context": {"a": [1], "b": "2"}}
+
+
+def test_nul_byte_in_the_file_names_it_and_its_place(tmp_path: Path) -> None:
+    documents, problems = _read(tmp_path, b"id: bot\ngraph_id: agent\nname: ab\x00c\n")
+    assert documents == []
+    assert problems == [
+        "assistants.d/x.yaml:3:9: NUL byte (U+0000) in the file: YAML does not allow it and the server cannot "
+        "store it; remove it"
+    ]
+
+
+def test_control_characters_are_reported_each_at_its_place(tmp_path: Path) -> None:
+    _, problems = _read(tmp_path, "id: bot\nname: a\x07b\ndescription: \x1b[1m\n")
+    assert problems == [
+        "assistants.d/x.yaml:2:8: control character U+0007 in the file: YAML does not allow it; remove it, or "
+        'write it as an escape ("\\x07") in a double-quoted string',
+        "assistants.d/x.yaml:3:14: control character U+001B in the file: YAML does not allow it; remove it, or "
+        'write it as an escape ("\\x1b") in a double-quoted string',
+    ]
+
+
+def test_byte_order_mark_in_the_middle_of_the_file(tmp_path: Path) -> None:
+    documents, problems = _read(tmp_path, b"\xef\xbb\xbfid: a\n---\n\xef\xbb\xbfid: b\nname: x\xef\xbb\xbfy\n")
+    assert documents == []
+    assert problems == [
+        "assistants.d/x.yaml:3:1: byte order mark (U+FEFF) in the middle of the file (files joined together?); "
+        "remove it",
+        "assistants.d/x.yaml:4:8: byte order mark (U+FEFF) in the middle of the file (files joined together?); "
+        "remove it",
+    ]
+
+
+def test_escaped_nul_is_refused_in_values_and_keys(tmp_path: Path) -> None:
+    _, problems = _read(tmp_path, 'id: bot\nname: "a\\0b"\nmetadata:\n  "k\\x00": v\n')
+    assert problems == [
+        "assistants.d/x.yaml:2:7: name: contains a NUL character (\\0): the server stores U+FFFD instead; "
+        "remove it",
+        "assistants.d/x.yaml:4:3: metadata.k\\x00: key contains a NUL character (\\0): the server stores U+FFFD "
+        "instead; remove it",
+    ]
+
+
+def test_lone_surrogates_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = 'context:\n  tags: ["ok", "\\udc80"]\n'
+    _, problems = _read(tmp_path, text)
+    assert problems == [
+        "assistants.d/x.yaml:2:19: YAML syntax error: found invalid Unicode character escape code (while parsing "
+        "a quoted scalar)"
+    ]
+    monkeypatch.setattr(yamlio, "_Loader", yaml.SafeLoader)  # the pure-Python parser lets them through
+    _, problems = _read(tmp_path, text)
+    assert problems == [
+        "assistants.d/x.yaml:2:16: context.tags[1]: contains a lone surrogate (U+DC80), which is not valid "
+        "Unicode and cannot be sent as JSON; remove it",
+    ]
+
+
+def test_integers_beyond_64_bits_are_refused(tmp_path: Path) -> None:
+    text = f"context:\n  a: {2**63 - 1}\n  b: {-(2**63)}\n  c: {2**63}\n  d: -{2**63 + 1}\n  e: {'9' * 5000}\n"
+    documents, problems = _read(tmp_path, text)
+    reason = "the server stores integers beyond 64 bits as imprecise floating-point numbers; quote it as a string"
+    assert problems == [
+        f"assistants.d/x.yaml:4:6: context.c: integer 9223372036854775808 is out of range: {reason}",
+        f"assistants.d/x.yaml:5:6: context.d: integer -9223372036854775809 is out of range: {reason}",
+        f"assistants.d/x.yaml:6:6: context.e: integer 999999999999999999999999999999999999999999999999999999999999"
+        f"…(5000 characters) is out of range: {reason}",
+    ]
+    assert documents[0].value["context"]["a"] == 2**63 - 1
+    assert documents[0].value["context"]["b"] == -(2**63)
