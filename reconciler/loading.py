@@ -16,6 +16,7 @@ from reconciler.documents import read_all_documents
 from reconciler.errors import Problem
 from reconciler.locations import Path, describe, format_path, quote
 from reconciler.overlay import apply_overlays
+from reconciler.semantics import STRIPPED_CONTEXT_KEYS, STRIPPED_METADATA_KEYS
 from reconciler.spec import AssistantSpec, RunnableConfigSpec, default_assistant_id
 from reconciler.yamlio import Document
 
@@ -59,6 +60,7 @@ def load_desired_state(directory: FilePath, overlay_dir: FilePath | None = None)
     for document, source in sourced:
         spec, spec_problems = parse_spec(document, source)
         problems.extend(spec_problems)
+        problems.extend(_stripped_key_problems(document, source))
         if spec is not None:
             specs.append((spec, source))
         target = _context_target(document, source)
@@ -69,6 +71,37 @@ def load_desired_state(directory: FilePath, overlay_dir: FilePath | None = None)
         specs=tuple(spec for spec, _ in specs), sources={spec.id: source for spec, source in specs}
     )
     return LoadResult(desired, problems, targets)
+
+
+_STRIPPED = "the server strips this {} key silently (it is reserved for its own use); remove or rename it"
+_STRIPPED_AT: tuple[tuple[Path, frozenset[str], str], ...] = (
+    (("metadata",), STRIPPED_METADATA_KEYS, _STRIPPED.format("metadata")),
+    (("config", "metadata"), STRIPPED_METADATA_KEYS, _STRIPPED.format("metadata")),
+    (("context",), STRIPPED_CONTEXT_KEYS, _STRIPPED.format("context")),
+)
+
+
+def _stripped_key_problems(document: Document, source: SpecSource) -> list[Problem]:
+    """Keys the server would accept and then drop, so that every apply would write them again."""
+    problems: list[Problem] = []
+    spec_id = _spec_id(document.value)
+    for parent, reserved, message in _STRIPPED_AT:
+        mapping = _at(document.value, parent)
+        for key in sorted(reserved.intersection(mapping), key=list(mapping).index):
+            path = (*parent, key)
+            file, line, col = source.where(path, key=True)
+            problems.append(Problem(file, line, col, spec_id, format_path(path), message))
+    return problems
+
+
+def _at(value: Any, path: Path) -> dict[str, Any]:
+    for part in path:
+        value = value.get(part) if isinstance(value, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def _spec_id(value: Any) -> str | None:
+    return value["id"] if isinstance(value, dict) and isinstance(value.get("id"), str) else None
 
 
 def _context_target(document: Document, source: SpecSource) -> ContextTarget | None:

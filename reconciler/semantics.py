@@ -40,6 +40,21 @@ PROVENANCE_KEYS = frozenset({COMMIT_KEY, DIGEST_KEY})
 
 Source = Literal["reconciler", "outside"]
 
+STRIPPED_METADATA_KEYS = frozenset({"thread_id", "assistant_id", "run_id", "cron_id", "counters_since_delta_snapshot"})
+"""Metadata keys (of the assistant and of ``config.metadata``, top level only) the server drops without an error."""
+
+STRIPPED_CONTEXT_KEYS = frozenset({
+    "langgraph_auth_user",
+    "langgraph_auth_user_id",
+    "langgraph_auth_permissions",
+    "langgraph_request_id",
+    "__langsmith_project__",
+    "__request_start_time_ms__",
+    "__after_seconds__",
+})
+"""Context keys (top level only) the server drops without an error; other names of the same kind (``thread_id``,
+``run_id``) are stored."""
+
 CLEARABLE_WITH_EMPTY_CONTEXT = frozenset({"tags"})
 """Config keys an update with an empty context can still clear (by sending an empty value)."""
 

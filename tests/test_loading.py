@@ -298,3 +298,21 @@ def test_messages_quote_only_a_short_prefix_of_a_huge_value(workdir: Path) -> No
     assert len(lines) == 12, lines
     assert "context.model_name: 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'…(2000000 characters) " \
         "is not one of ['anthropic', 'openai']" in caught.value.report()
+
+
+def test_keys_the_server_strips_silently_are_refused(workdir: Path) -> None:
+    text = (
+        "id: bot\ngraph_id: agent\n"
+        "metadata:\n  team: a\n  thread_id: t\n  counters_since_delta_snapshot: 1\n  nested: {run_id: r}\n"
+        "config:\n  metadata:\n    cron_id: c\n"
+        "context:\n  langgraph_auth_user: u\n  __langsmith_project__: p\n  thread_id: t\n"
+    )
+    metadata = "the server strips this metadata key silently (it is reserved for its own use); remove or rename it"
+    context = "the server strips this context key silently (it is reserved for its own use); remove or rename it"
+    assert _one_file(workdir, text) == [
+        f"assistants.d/x.yaml:5:3: bot: metadata.thread_id: {metadata}",
+        f"assistants.d/x.yaml:6:3: bot: metadata.counters_since_delta_snapshot: {metadata}",
+        f"assistants.d/x.yaml:10:5: bot: config.metadata.cron_id: {metadata}",
+        f"assistants.d/x.yaml:12:3: bot: context.langgraph_auth_user: {context}",
+        f"assistants.d/x.yaml:13:3: bot: context.__langsmith_project__: {context}",
+    ]
