@@ -59,7 +59,10 @@ class _DocumentTooLarge(Exception):
 
 def read_documents(path: FilePath, display: str) -> tuple[list[Document], list[Problem]]:
     """Every document of one YAML file, or the problems that make it unreadable."""
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return [], [Problem(display, 1, 1, message=f"cannot read the file: {exc.strerror or exc}")]
     try:
         text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:

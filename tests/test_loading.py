@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -315,4 +316,44 @@ def test_keys_the_server_strips_silently_are_refused(workdir: Path) -> None:
         f"assistants.d/x.yaml:10:5: bot: config.metadata.cron_id: {metadata}",
         f"assistants.d/x.yaml:12:3: bot: context.langgraph_auth_user: {context}",
         f"assistants.d/x.yaml:13:3: bot: context.__langsmith_project__: {context}",
+    ]
+
+
+def test_every_entry_named_like_an_assistant_file_is_read_or_reported(workdir: Path) -> None:
+    folder = write_tree(workdir / "assistants.d", {"ok.yaml": "id: ok\ngraph_id: agent\n"})
+    shared = {"linked.yaml": "id: linked\ngraph_id: agent\n", "team/t.yml": "id: t\ngraph_id: a\n"}
+    write_tree(workdir / "shared", shared)
+    (folder / "broken.yaml").symlink_to("nowhere.yaml")
+    (folder / "loop.yaml").symlink_to("loop.yaml")
+    (folder / "linked.yaml").symlink_to(workdir / "shared" / "linked.yaml")
+    (folder / "team").symlink_to(workdir / "shared" / "team", target_is_directory=True)
+    (folder / "folder.yaml").mkdir()
+    (folder / "loops").mkdir()
+    (folder / "loops" / "back").symlink_to("..", target_is_directory=True)
+    os.mkfifo(folder / "pipe.yml")
+    result = load_desired_state(Path("assistants.d"))
+    assert [str(problem) for problem in sorted(result.problems)] == [
+        "assistants.d/broken.yaml:1:1: broken symlink: points to 'nowhere.yaml', which does not exist",
+        "assistants.d/folder.yaml:1:1: a folder named like an assistant file; rename it",
+        "assistants.d/loop.yaml:1:1: symlink loop: the link cannot be resolved",
+        "assistants.d/loops/back:1:1: symlink loop: this folder is inside itself (assistants.d); remove the link",
+        "assistants.d/pipe.yml:1:1: not a regular file (a FIFO); an assistant file must be a file",
+    ]
+    assert [spec.id for spec in result.desired.specs] == ["linked", "ok", "t"]
+    assert result.desired.sources["linked"].file == "assistants.d/linked.yaml"
+    assert result.desired.sources["t"].file == "assistants.d/team/t.yml"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_unreadable_file_and_folder_are_reported(workdir: Path) -> None:
+    folder = write_tree(workdir / "assistants.d", {"secret.yaml": "id: s\ngraph_id: a\n", "sub/x.yaml": "id: x\n"})
+    (folder / "secret.yaml").chmod(0)
+    (folder / "sub").chmod(0)
+    try:
+        problems = _problems(workdir, {})
+    finally:
+        (folder / "sub").chmod(0o755)
+    assert problems == [
+        "assistants.d/secret.yaml:1:1: cannot read the file: Permission denied",
+        "assistants.d/sub:1:1: cannot list the folder: Permission denied",
     ]

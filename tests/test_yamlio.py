@@ -303,3 +303,11 @@ def test_integers_beyond_64_bits_are_refused(tmp_path: Path) -> None:
     ]
     assert documents[0].value["context"]["a"] == 2**63 - 1
     assert documents[0].value["context"]["b"] == -(2**63)
+
+
+def test_a_file_that_cannot_be_read_is_a_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    assert _read(tmp_path, "id: a\n") == ([], ["assistants.d/x.yaml:1:1: cannot read the file: Permission denied"])
