@@ -129,6 +129,19 @@ def apply(
     _run(lambda: command.run(_settings(env), options, planfile=planfile, auto_approve=auto_approve, fmt=fmt.value))
 
 
+@app.command()
+def history(
+    spec_id: Annotated[str, typer.Argument(metavar="ID", help="The assistant's id in the files (or its UUID).")],
+    url: UrlOption = None,
+    env: EnvOption = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format", help="Rendering on stdout.")] = ReportFormat.text,
+) -> None:
+    """The assistant's versions, newest first: which commit wrote each, and which were edited outside git."""
+    from reconciler.commands import history as command
+
+    _run(lambda: command.run(_settings(env), spec_id, url, fmt.value))
+
+
 @schemas_app.command("pull")
 def schemas_pull(url: UrlOption = None, graph: GraphOption = None, env: EnvOption = None) -> None:
     """Write schemas/graphs/<graph>.json from the server (all graphs unless --graph)."""

@@ -42,6 +42,11 @@ class Expected(_Frozen):
     updated_at: str | None = None
 
 
+Cause = Literal["files", "outside"]
+"""Why the live version differs: ``files`` — it is the reconciler's own (its content matches its digest) and the
+files moved on; ``outside`` — it was written outside git (no digest, or content that no longer matches it)."""
+
+
 class _Action(_Frozen):
     id: str
     """The spec id (for a delete: the ``reconciler/id`` the assistant carries)."""
@@ -63,6 +68,8 @@ class Update(_Action):
     """The exact ``PATCH /assistants/{id}`` body: the FULL state, dropped metadata keys as null."""
     adopt: bool = False
     """The assistant is not managed yet: this update adds the ownership metadata."""
+    cause: Cause | None = None
+    """Why the live version differs; when ``outside``, ``expected`` names the version and its time."""
 
 
 class SetLatest(_Action):
@@ -70,6 +77,8 @@ class SetLatest(_Action):
     version: int
     reason: Literal["pin", "rollback"]
     """``pin``: the spec pins this version; ``rollback``: the desired content equals this older version."""
+    cause: Cause | None = None
+    """Why the live version differs; when ``outside``, ``expected`` names the version and its time."""
     content: dict[str, Any]
     """Full-state update body with that version's content: what the readback must show, and how apply
     repairs a server whose set_latest leaves fields behind."""

@@ -15,10 +15,17 @@ from reconciler.diff import added_paths, differing_paths, json_equal, same_conte
 from reconciler.errors import PlanError, Problem
 from reconciler.live import LiveAssistant, LiveReader, LiveVersion
 from reconciler.locations import Path, format_path
-from reconciler.plan import Change, Create, Delete, Expected, Plan, SetLatest, Update, sort_actions
+from reconciler.plan import Cause, Change, Create, Delete, Expected, Plan, SetLatest, Update, sort_actions
 from reconciler.redact import is_sensitive_path
 from reconciler.schema import GraphSchema, sensitive_context_keys
-from reconciler.semantics import comparable, create_body, full_state_body, uncleared_config_keys, with_provenance
+from reconciler.semantics import (
+    comparable,
+    create_body,
+    full_state_body,
+    source_of,
+    uncleared_config_keys,
+    with_provenance,
+)
 from reconciler.spec import ID_KEY, OWNER_KEY, AssistantSpec
 
 ActionType = Create | Update | SetLatest | Delete
@@ -190,6 +197,7 @@ class _SpecPlanner:
             changes=self._changes(live.content(), desired),
             body=full_state_body(desired, live.content()),
             adopt=live.owner is None,
+            cause=cause_of(live),
         )
 
     def _create(self) -> ActionType:
@@ -269,6 +277,7 @@ class _SpecPlanner:
             version=target.version,
             reason=reason,
             content=full_state_body(target.content(), live.content()),
+            cause=cause_of(live),
         )
 
     def _changes(self, before: dict[str, Any], after: dict[str, Any]) -> tuple[Change, ...]:
@@ -289,6 +298,11 @@ def to_changes(differences: list[tuple[Path, Any, Any]], secrets: frozenset[str]
         Change(path=format_path(path), before=old, after=new, sensitive=is_sensitive_path(path, secrets))
         for path, old, new in differences
     )
+
+
+def cause_of(live: LiveAssistant) -> Cause:
+    """``files`` when the live version is the reconciler's own (its content matches its digest), else ``outside``."""
+    return "files" if source_of(live.content()) == "reconciler" else "outside"
 
 
 def _seen(live: LiveAssistant) -> Expected:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.plan import Change
+from reconciler.plan import Change, SetLatest, Update
 from reconciler.redact import MASK, is_sensitive_path, mask
 
 CONTEXT_LINES = 3
@@ -141,3 +141,16 @@ def _clip_body(lines: list[BodyLine], limit: int | None) -> tuple[BodyLine, ...]
         out.append((mark, shown))
         used += len(shown) + 1
     return tuple(out)
+
+
+def cause_text(action: Update | SetLatest) -> str | None:
+    """Why the live version differs, for the renderings: ``files changed`` or ``edited outside git: version N
+    (written at T)``; None when the plan does not say."""
+    match action.cause:
+        case "files":
+            return "files changed"
+        case "outside":
+            when = f", written {action.expected.updated_at}" if action.expected.updated_at else ""
+            return f"edited outside git: version {action.expected.version}{when}"
+        case _:
+            return None

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import assert_never
 
 from reconciler.plan import ACTION_ORDER, Create, Delete, Plan, SetLatest, Update
-from reconciler.render.changes import ChangeView, clip, format_value, printable, view_change
+from reconciler.render.changes import ChangeView, cause_text, clip, format_value, printable, view_change
 
 MAX_COMMENT_CHARS = 65_000
 VALUE_CHARS = 2_000
@@ -33,7 +33,7 @@ def render(plan: Plan) -> str:
     if not plan.has_changes:
         head = [f"**No changes.** {len(plan.unchanged)} assistant(s) match the server."]
         return _join([*head, *_warnings(plan)])
-    head = [_title(plan), *_banner(plan), _table(plan)]
+    head = [_title(plan), *_outside_edits(plan), *_banner(plan), _table(plan)]
     tail = _warnings(plan)
     budget = MAX_COMMENT_CHARS - len(_join([*head, *tail])) - _NOTE_RESERVE
     details = _fit((_details(action) for action in plan.actions), budget)
@@ -85,6 +85,22 @@ def _banner(plan: Plan) -> list[str]:
     names = ", ".join(code(name) for name in deleted[:BANNER_NAMES])
     more = f" and {len(deleted) - BANNER_NAMES:,} more" if len(deleted) > BANNER_NAMES else ""
     return [f"> [!CAUTION]\n> This plan deletes {len(deleted)} assistant(s): {names}{more}"]
+
+
+def _outside_edits(plan: Plan) -> list[str]:
+    """Out-of-band edits lead the comment (and the drift report): someone changed these outside git."""
+    edited = [a for a in plan.actions if isinstance(a, Update | SetLatest) and a.cause == "outside"]
+    if not edited:
+        return []
+    items = [
+        f"{code(a.id)} (version {a.expected.version}, {escape(a.expected.updated_at or 'unknown time')})"
+        for a in edited[:BANNER_NAMES]
+    ]
+    more = f" and {len(edited) - BANNER_NAMES:,} more" if len(edited) > BANNER_NAMES else ""
+    return [
+        f"> [!WARNING]\n> Edited outside git: {', '.join(items)}{more}. This plan puts back what the files say; "
+        "to keep such a change, commit it to the files."
+    ]
 
 
 def _table(plan: Plan) -> str:
@@ -143,14 +159,19 @@ def _about(action: ActionType) -> str:
             return f"Creates assistant {uuid}."
         case Update():
             adopt = " Adopts it: adds the ownership metadata." if action.adopt else ""
-            return f"Updates assistant {uuid} from {seen} (writes a new version).{adopt}"
+            return f"Updates assistant {uuid} from {seen} (writes a new version).{adopt}{_cause(action)}"
         case SetLatest():
             why = f"the files equal version {action.version}" if action.reason == "rollback" else "the pin"
-            return f"Activates version {action.version} of assistant {uuid} ({why}; active is {seen})."
+            return f"Activates version {action.version} of assistant {uuid} ({why}; active is {seen}).{_cause(action)}"
         case Delete():
             return f"Deletes assistant {uuid} ({seen})."
         case _:
             assert_never(action)
+
+
+def _cause(action: Update | SetLatest) -> str:
+    text = cause_text(action)
+    return f" Cause: {escape(text)}." if text else ""
 
 
 def _version(version: int | None) -> str:

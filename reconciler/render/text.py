@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import assert_never
 
 from reconciler.plan import ACTION_ORDER, Create, Delete, Plan, SetLatest, Update
-from reconciler.render.changes import ChangeView, format_value, printable, view_change
+from reconciler.render.changes import ChangeView, cause_text, format_value, printable, view_change
 
 GREEN, YELLOW, CYAN, RED = "\x1b[32m", "\x1b[33m", "\x1b[36m", "\x1b[31m"
 _RESET = "\x1b[0m"
@@ -65,10 +65,10 @@ def _headline(action: ActionType, paint: _Paint) -> str:
         case Update():
             adopt = "; adopt: adds ownership metadata" if action.adopt else ""
             seen = _version(action.expected.version)
-            return f"{paint('~ update', YELLOW)} {name}  ({graph}, {seen} → new version{adopt})"
+            return f"{paint('~ update', YELLOW)} {name}  ({graph}, {seen} → new version{adopt}{_cause(action)})"
         case SetLatest():
             why = _set_latest_reason(action)
-            return f"{paint('↺ set_latest', CYAN)} {name} → version {action.version}  ({why})"
+            return f"{paint('↺ set_latest', CYAN)} {name} → version {action.version}  ({why}{_cause(action)})"
         case Delete():
             seen = _version(action.expected.version)
             return f"{paint('- delete', RED)} {name}  ({graph}, assistant {uuid}, {seen})"
@@ -81,6 +81,11 @@ def _set_latest_reason(action: SetLatest) -> str:
     if action.reason == "rollback":
         return f"rollback: the files equal version {action.version}; active is {active}"
     return f"pin; active is {active}"
+
+
+def _cause(action: Update | SetLatest) -> str:
+    text = cause_text(action)
+    return f"; {printable(text)}" if text else ""
 
 
 def _version(version: int | None) -> str:

@@ -78,8 +78,8 @@ def test_to_json_without_bodies_has_no_body_or_content() -> None:
     data = full_plan().to_json(include_bodies=False)
     assert [sorted(action) for action in data["actions"]] == [
         ["action", "assistant_id", "changes", "expected", "graph_id", "id"],
-        ["action", "adopt", "assistant_id", "changes", "expected", "graph_id", "id"],
-        ["action", "assistant_id", "changes", "expected", "graph_id", "id", "reason", "version"],
+        ["action", "adopt", "assistant_id", "cause", "changes", "expected", "graph_id", "id"],
+        ["action", "assistant_id", "cause", "changes", "expected", "graph_id", "id", "reason", "version"],
         ["action", "assistant_id", "changes", "expected", "graph_id", "id", "name"],
     ]
     assert "body" not in json.dumps(data) and "content" not in json.dumps(data)

@@ -9,7 +9,7 @@ from reconciler.live import LiveAssistant
 from reconciler.plan import Change, Create, Delete, Expected, Plan, SetLatest, Update
 from reconciler.planner import build_plan
 from reconciler.schema import GraphSchema
-from reconciler.semantics import content_digest
+from reconciler.semantics import content_digest, with_provenance
 from reconciler.semantics import full_state_body as update_body
 from reconciler.spec import DIGEST_KEY, ID_KEY, OWNER_KEY, AssistantSpec
 from tests.core.factories import OWNER, SERVER, aid, make_request, make_server, make_spec, owned
@@ -151,6 +151,7 @@ def test_update_body_is_the_full_state_with_dropped_keys_null_and_description_em
                 "retired": None,
             },
         },
+        cause="outside",
     )
     assert plan(server, support_spec()) == Plan(server=SERVER, owner=OWNER, actions=(update,))
     assert server.calls == {"graph_schema": 1, "list_owned": 1, "versions": 1}
@@ -188,6 +189,7 @@ def test_update_of_unowned_assistant_is_an_adoption() -> None:
         ),
         body={**content, "description": "", "metadata": {**content["metadata"], DIGEST_KEY: content_digest(content)}},
         adopt=True,
+        cause="outside",
     )
     assert server.calls == {"graph_schema": 1, "list_owned": 1, "get": 1, "versions": 1}
 
@@ -200,6 +202,19 @@ def test_adoption_through_an_explicit_assistant_id() -> None:
     (update,) = plan(server, spec).actions
     assert isinstance(update, Update)
     assert (update.assistant_id, update.adopt) == (explicit, True)
+
+
+def test_cause_is_files_when_the_live_version_is_the_reconcilers_own_and_outside_after_an_edit() -> None:
+    server = make_server()
+    written = with_provenance(support_spec(name="Old").content(OWNER), "ab" * 20)
+    server.seed(aid("support-bot"), written)
+    (update,) = plan(server, support_spec()).actions
+    assert isinstance(update, Update) and update.cause == "files"
+
+    edited = make_server()
+    edited.seed(aid("support-bot"), written, {**written, "context": {"model_name": "anthropic"}})
+    (update,) = plan(edited, support_spec(name="Old", context={"model_name": "openai", "temperature": 1})).actions
+    assert isinstance(update, Update) and (update.cause, update.expected.version) == ("outside", 2)
 
 
 # --- rollback and pin -------------------------------------------------------------------------------
@@ -221,6 +236,7 @@ def test_desired_content_of_an_older_version_reactivates_it() -> None:
         version=1,
         reason="rollback",
         content={**wanted, "description": ""},
+        cause="outside",
     )
     assert plan(server, spec) == Plan(server=SERVER, owner=OWNER, actions=(set_latest,))
 
@@ -265,6 +281,7 @@ def test_pin_reactivates_the_pinned_version() -> None:
             version=2,
             reason="pin",
             content={**versions[1], "description": ""},
+            cause="outside",
         ),
     )
     assert server.calls == {"graph_schema": 1, "list_owned": 1, "versions": 1}

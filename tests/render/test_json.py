@@ -49,6 +49,7 @@ def test_actions_keep_their_identity_and_expectations() -> None:
         "action": "set_latest",
         "version": 3,
         "reason": "pin",
+        "cause": None,
     }
     assert data["actions"][5]["name"] == "Old bot" and data["actions"][5]["changes"] == []
 
