@@ -15,7 +15,7 @@ import httpx
 from pydantic import SecretStr
 
 from reconciler.errors import ServerError, ServerUnreachableError
-from reconciler.live import LiveAssistant, LiveVersion
+from reconciler.live import GraphUnavailable, LiveAssistant, LiveVersion
 from reconciler.schema import GraphSchema
 from reconciler.semantics import SYSTEM_CREATOR
 from reconciler.spec import OWNER_KEY
@@ -67,23 +67,35 @@ class LangGraphClient:
         rows = self._paged(f"/assistants/{assistant_id}/versions", {})
         return sorted((LiveVersion.model_validate(row) for row in rows), key=lambda v: -v.version)
 
-    def graph_schema(self, graph_id: str) -> GraphSchema | None:
-        body = {"graph_id": graph_id, "metadata": {"created_by": SYSTEM_CREATOR}, "limit": 1}
-        response = self._request("POST", "/assistants/search", json=body, retry=True, allow=(404,))
-        rows = [] if response.status_code == 404 else response.json()
-        if not rows:
-            return None
-        schemas = self._request("GET", f"/assistants/{rows[0]['assistant_id']}/schemas", retry=True).json()
+    def graph_schema(self, graph_id: str) -> GraphSchema | GraphUnavailable:
+        """Read through the graph's system assistant (its config is empty), else through any assistant of
+        the graph: the schema is the graph's, and a deleted system assistant only returns on restart."""
+        system = self._one_assistant_of(graph_id, {"metadata": {"created_by": SYSTEM_CREATOR}})
+        if system is None:
+            return GraphUnavailable(graph_id, served=False)
+        source = system or self._one_assistant_of(graph_id, {})
+        if not source:
+            return GraphUnavailable(graph_id, served=True)
+        schemas = self._request("GET", f"/assistants/{source[0]}/schemas", retry=True).json()
         return GraphSchema(graph_id, schemas.get("context_schema"), schemas.get("config_schema"))
 
     def graph_ids(self) -> list[str]:
-        """Every graph the server serves, from its system assistants."""
-        rows = self._paged("/assistants/search", {"metadata": {"created_by": SYSTEM_CREATOR}})
-        return sorted({row["graph_id"] for row in rows})
+        """Every graph that has an assistant on the server (each served graph has its system assistant
+        unless someone deleted it)."""
+        return sorted({assistant.graph_id for assistant in self.list_all()})
 
     def list_all(self, graph_id: str | None = None) -> list[LiveAssistant]:
         rows = self._paged("/assistants/search", {"graph_id": graph_id} if graph_id else {})
         return [LiveAssistant.model_validate(row) for row in rows]
+
+    def _one_assistant_of(self, graph_id: str, search: dict[str, Any]) -> list[str] | None:
+        """The id of one assistant of the graph matching ``search`` (an empty list when there is none), or
+        None when the server does not serve the graph: search answers 404 for an unknown graph_id."""
+        body = {**search, "graph_id": graph_id, "limit": 1}
+        response = self._request("POST", "/assistants/search", json=body, retry=True, allow=(404,))
+        if response.status_code == 404:
+            return None
+        return [str(row["assistant_id"]) for row in response.json()]
 
     # --- LiveWriter ---------------------------------------------------------------------------------
 

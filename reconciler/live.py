@@ -3,6 +3,7 @@ and apply writes them. No HTTP here: ``client`` implements these protocols with 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -49,6 +50,26 @@ class LiveAssistant(LiveVersion):
         return is_system(self.metadata)
 
 
+@dataclass(frozen=True)
+class GraphUnavailable:
+    """Why the server gave no schema for a graph. The server only shows a graph's schema through one of its
+    assistants, and a deleted system assistant comes back only when the server restarts: a graph can be served
+    (``served``) and still have no assistant to read the schema from."""
+
+    graph_id: str
+    served: bool
+
+    def describe(self, server: str) -> str:
+        """The problem and what to do about it."""
+        if not self.served:
+            return f"graph {self.graph_id!r} is not served by {server}"
+        return (
+            f"graph {self.graph_id!r} is served by {server} but has no assistant to read its schema from (its "
+            f"system assistant was deleted); restart the server, which re-creates it, or create any assistant "
+            f"of graph {self.graph_id!r} there, then run this again"
+        )
+
+
 class LiveReader(Protocol):
     """What planning may ask of the server."""
 
@@ -64,8 +85,8 @@ class LiveReader(Protocol):
         """Every version, newest first."""
         ...
 
-    def graph_schema(self, graph_id: str) -> GraphSchema | None:
-        """The graph's schemas, or None when the server does not serve that graph."""
+    def graph_schema(self, graph_id: str) -> GraphSchema | GraphUnavailable:
+        """The graph's schemas, or why the server shows none."""
         ...
 
 

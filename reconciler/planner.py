@@ -13,7 +13,7 @@ from typing import Any, Literal
 from reconciler.desired import DesiredState
 from reconciler.diff import added_paths, differing_paths, json_equal, same_content
 from reconciler.errors import PlanError, Problem
-from reconciler.live import LiveAssistant, LiveReader, LiveVersion
+from reconciler.live import GraphUnavailable, LiveAssistant, LiveReader, LiveVersion
 from reconciler.locations import Path, format_path
 from reconciler.plan import Cause, Change, Create, Delete, Expected, Plan, SetLatest, Update, sort_actions
 from reconciler.redact import is_sensitive_path
@@ -133,8 +133,8 @@ def check_graphs(request: PlanRequest, specs: tuple[AssistantSpec, ...], reader:
     for graph_id, spec in sorted(first_use.items()):
         live = reader.graph_schema(graph_id)
         file, line, col = request.desired.sources[spec.id].where(("graph_id",))
-        if live is None:
-            message = f"graph {graph_id!r} is not served by {request.server}"
+        if isinstance(live, GraphUnavailable):
+            message = live.describe(request.server)
         elif _schema_drift(request.schemas.get(graph_id), live):
             message = (
                 f"schema drift: the server's schema for graph {graph_id!r} differs from "

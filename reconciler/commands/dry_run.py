@@ -18,6 +18,7 @@ def run(settings: Settings, config: Path) -> int:
     from reconciler.apply import apply_plan
     from reconciler.client import LangGraphClient
     from reconciler.devserver import dev_server
+    from reconciler.live import GraphUnavailable
     from reconciler.loading import load_desired_state
     from reconciler.render import render
     from reconciler.schema import load_schemas, schema_file
@@ -33,7 +34,7 @@ def run(settings: Settings, config: Path) -> int:
         local = _with_schemas_dir(settings, Path(tmp))
         for graph_id in graph_ids:
             schema = client.graph_schema(graph_id)
-            if schema is None:
+            if isinstance(schema, GraphUnavailable):
                 raise SettingsError(f"graph {graph_id!r} is not in {config}")
             if committed.get(graph_id) != schema:
                 warn(f"warning: schemas/graphs/{graph_id}.json is missing or differs from your graph; "

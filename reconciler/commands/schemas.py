@@ -10,14 +10,15 @@ from reconciler.settings import Settings
 
 def pull(settings: Settings, url: str | None, graphs: tuple[str, ...]) -> int:
     """Write schemas/graphs/<graph>.json from the server, in a stable format so git diffs stay clean."""
+    from reconciler.live import GraphUnavailable
     from reconciler.schema import schema_file
 
     with open_client(settings, url) as client:
         graph_ids = list(graphs) or client.graph_ids()
         for graph_id in graph_ids:
             schema = client.graph_schema(graph_id)
-            if schema is None:
-                raise SettingsError(f"graph {graph_id!r} is not served by {client.url}")
+            if isinstance(schema, GraphUnavailable):
+                raise SettingsError(schema.describe(client.url))
             path = schema_file(settings.schemas_dir, graph_id)
             path.parent.mkdir(parents=True, exist_ok=True)
             text = serialise_schema(schema)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from reconciler.errors import ServerError, ServerUnreachableError
-from reconciler.live import LiveAssistant, LiveVersion
+from reconciler.live import GraphUnavailable, LiveAssistant, LiveVersion
 from reconciler.schema import GraphSchema
 from reconciler.spec import OWNER_KEY
 
@@ -119,8 +119,10 @@ class MemoryServer:
 
         return self._call("versions", assistant_id, run)
 
-    def graph_schema(self, graph_id: str) -> GraphSchema | None:
-        return self._call("graph_schema", graph_id, lambda: self.graphs.get(graph_id))
+    def graph_schema(self, graph_id: str) -> GraphSchema | GraphUnavailable:
+        return self._call(
+            "graph_schema", graph_id, lambda: self.graphs.get(graph_id) or GraphUnavailable(graph_id, served=False)
+        )
 
     # --- LiveWriter -------------------------------------------------------------------------------
 

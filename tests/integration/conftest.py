@@ -62,6 +62,12 @@ class Repo:
         response.raise_for_status()
         return str(response.json()["reply"])
 
+    def delete_system_assistant(self, graph_id: str) -> None:
+        """Delete the graph's system assistant (the server re-creates it only on restart; the fixtures do)."""
+        body = {"graph_id": graph_id, "metadata": {"created_by": "system"}, "limit": 10}
+        (row,) = self.api.post("/assistants/search", json=body).json()
+        self.api.delete(f"/assistants/{row['assistant_id']}").raise_for_status()
+
     def plan_json(self, *args: str) -> dict[str, Any]:
         result = self.cli("plan", "--format", "json", *args)
         assert result.returncode == 0, result.stderr

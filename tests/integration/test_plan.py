@@ -164,3 +164,36 @@ def test_plan_out_writes_real_values_with_mode_0600(repo: Repo) -> None:
     assert create["body"]["metadata"] == {
         "team": "support", "reconciler/id": "support-bot", "reconciler/owner": "example"
     }
+
+
+def test_plan_reads_a_graphs_schema_through_any_assistant_once_its_system_assistant_is_deleted(
+    applied: Repo,
+) -> None:
+    for graph_id in ("agent", "legacy", "typed"):
+        applied.delete_system_assistant(graph_id)
+    applied.edit("assistants.d/support.yaml", "temperature: 0.2", "temperature: 0.3")
+
+    plan = applied.plan_json()
+    pulled = applied.cli("schemas", "pull")
+
+    assert [(a["action"], a["id"]) for a in plan["actions"]] == [("update", "support-bot")]
+    assert pulled.returncode == 0, pulled.stderr
+    assert sorted(p.name for p in (applied.root / "schemas" / "graphs").iterdir()) == [
+        "agent.json", "legacy.json", "typed.json"
+    ]
+
+
+def test_graph_without_any_assistant_left_is_a_problem_that_says_what_to_do(repo: Repo) -> None:
+    repo.delete_system_assistant("agent")
+
+    stuck = repo.cli("plan")
+    repo.api.post("/assistants", json={"graph_id": "agent", "name": "any"}).raise_for_status()
+    unstuck = repo.cli("plan")
+
+    assert stuck.returncode == 1
+    assert (
+        f"assistants.d/support.yaml:3:11: support-bot: graph_id: graph 'agent' is served by {repo.url} but has no "
+        "assistant to read its schema from (its system assistant was deleted); restart the server, which "
+        "re-creates it, or create any assistant of graph 'agent' there, then run this again"
+    ) in stuck.stderr
+    assert unstuck.returncode == 0, unstuck.stderr
