@@ -29,7 +29,7 @@ def test_round_trip_converges_and_a_second_apply_moves_no_version(repo: Repo) ->
     assert "Apply complete: 3 change(s) applied and verified." in first.stdout
 
 
-def test_edit_then_revert_serves_version_1_again(applied: Repo) -> None:
+def test_edit_then_revert_serves_version_1_again(applied: Repo, runtime: str) -> None:
     support = applied.managed()["support-bot"]
     assistant_id = support["assistant_id"]
     original_reply = applied.run_reply(assistant_id)
@@ -47,13 +47,22 @@ def test_edit_then_revert_serves_version_1_again(applied: Repo) -> None:
 
     applied.edit("assistants.d/support.yaml", EDITED_PROMPT_LINE, NEW_PROMPT_LINE)
     planned = applied.plan_json()
-    revert = applied.cli("apply", "--auto-approve")
+    revert = applied.cli("apply", "--auto-approve", "--format", "json")
 
     assert [(a["action"], a.get("version"), a.get("reason")) for a in planned["actions"]] == [
         ("set_latest", 1, "rollback")
     ]
     assert revert.returncode == 0, revert.stderr
+    (outcome,) = json.loads(revert.stdout)["outcomes"]
     live = applied.managed()["support-bot"]
+    if runtime == "inmem":
+        # Its set_latest left version 2's context active; the readback saw it, and apply wrote version 1's
+        # content as a new version 3 instead.
+        assert (outcome["status"], outcome["version"], live["version"]) == ("repaired", 3, 3)
+        assert "left these fields at the newer values: context.system_prompt" in outcome["message"]
+    else:
+        # The pg runtime's set_latest restores every field: version 1 is simply active again.
+        assert (outcome["status"], outcome["version"], live["version"]) == ("applied", 1, 1)
     assert live["context"] == support["context"]
     assert live["config"] == support["config"]
     assert applied.run_reply(assistant_id) == original_reply
@@ -112,7 +121,7 @@ def test_apply_without_terminal_or_auto_approve_is_an_error_not_a_hang(repo: Rep
     assert repo.managed() == {}
 
 
-def test_pin_to_older_version_is_honoured(applied: Repo) -> None:
+def test_pin_to_older_version_is_honoured(applied: Repo, runtime: str) -> None:
     applied.edit("assistants.d/support.yaml", NEW_PROMPT_LINE, EDITED_PROMPT_LINE)
     assert applied.cli("apply", "--auto-approve").returncode == 0
     support_text = (applied.root / "assistants.d/support.yaml").read_text()
@@ -123,6 +132,11 @@ def test_pin_to_older_version_is_honoured(applied: Repo) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     live = applied.managed()["support-bot"]
     assert live["version"] == 1
+    versions = [v["version"] for v in applied.versions(live["assistant_id"])]
+    # inmem: set_latest left version 2's context active, so apply wrote version 1's content (version 3) and
+    # pinned 1 again. pg: set_latest restores every field, nothing more is written.
+    assert versions == ([3, 2, 1] if runtime == "inmem" else [2, 1])
+    assert ("repaired after readback" in result.stdout) == (runtime == "inmem")
     assert NEW_PROMPT_LINE in live["context"]["system_prompt"]
     assert NEW_PROMPT_LINE in applied.run_reply(live["assistant_id"])
     assert applied.cli("plan", "--detailed-exitcode").returncode == 0
