@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, assert_never
 
+from reconciler.admission import moved_since_plan
 from reconciler.diff import differing_paths, same_content
 from reconciler.errors import ReconcilerError, ServerError, ServerUnreachableError, StalePlanError
 from reconciler.live import LiveAssistant, LiveReader, LiveWriter
@@ -30,31 +31,25 @@ class _WriteFailed(Exception):
     pass
 
 
+def read_targets(plan: Plan, reader: LiveReader) -> dict[str, LiveAssistant | None]:
+    """The live assistant at every action's ``assistant_id``: one owner search, a get for the rest."""
+    owned = {a.assistant_id: a for a in reader.list_owned(plan.owner)}
+    return {
+        action.assistant_id: owned.get(action.assistant_id) or reader.get(action.assistant_id)
+        for action in plan.actions
+    }
+
+
 def check_not_stale(plan: Plan, reader: LiveReader) -> None:
     """Raise StalePlanError naming every assistant that is not as the plan saw it."""
-    owned = {a.assistant_id: a for a in reader.list_owned(plan.owner)}
+    live = read_targets(plan, reader)
     moved = []
     for action in plan.actions:
-        live = owned.get(action.assistant_id) or reader.get(action.assistant_id)
-        difference = _moved(action, live)
+        difference = moved_since_plan(action, live[action.assistant_id])
         if difference:
             moved.append(f"{action.id}: {difference}")
     if moved:
         raise StalePlanError(moved)
-
-
-def _moved(action: Action, live: LiveAssistant | None) -> str | None:
-    expected = action.expected
-    if not expected.exists:
-        return None if live is None else f"planned as a create, but the server now has it at version {live.version}"
-    if live is None:
-        return f"planned against version {expected.version}, but it no longer exists on the server"
-    if live.version != expected.version or live.updated_at != expected.updated_at:
-        return (
-            f"planned against version {expected.version} (updated {expected.updated_at}), "
-            f"server now at version {live.version} (updated {live.updated_at})"
-        )
-    return None
 
 
 def apply_plan(

@@ -54,6 +54,15 @@ CommitOption = Annotated[
         help="Git commit recorded on every version written (default: $RECONCILER_COMMIT, then HEAD when clean).",
     ),
 ]
+MaxDeletesOption = Annotated[
+    int | None,
+    typer.Option(
+        "--max-deletes",
+        min=0,
+        help="Allow up to N deletes, deleting every managed assistant included (default: max_deletes in "
+        "reconciler.yaml, 10).",
+    ),
+]
 GraphOption = Annotated[list[str] | None, typer.Option("--graph", help="Only this graph (repeatable).")]
 
 
@@ -99,6 +108,7 @@ def plan(
     ] = False,
     prune: PruneOption = False,
     only: OnlyOption = None,
+    max_deletes: MaxDeletesOption = None,
     env: EnvOption = None,
     commit: CommitOption = None,
 ) -> None:
@@ -106,7 +116,9 @@ def plan(
     from reconciler.commands import plan as command
     from reconciler.commands.base import PlanOptions
 
-    options = PlanOptions(url=url, prune=prune, only=tuple(only or ()), commit=commit)
+    options = PlanOptions(
+        url=url, prune=prune, only=tuple(only or ()), commit=commit, max_deletes=max_deletes
+    )
     _run(lambda: command.run(_settings(env), options, out=out, fmt=fmt.value, detailed_exitcode=detailed_exitcode))
 
 
@@ -118,14 +130,17 @@ def apply(
     prune: PruneOption = False,
     only: OnlyOption = None,
     fmt: Annotated[ReportFormat, typer.Option("--format", help="Report on stdout.")] = ReportFormat.text,
+    max_deletes: MaxDeletesOption = None,
     env: EnvOption = None,
     commit: CommitOption = None,
 ) -> None:
-    """Make the planned calls, verify each by reading it back; refuse a plan the server moved away from."""
+    """Make the planned calls, verify each by reading it back; refuse a plan that no longer holds."""
     from reconciler.commands import apply as command
     from reconciler.commands.base import PlanOptions
 
-    options = PlanOptions(url=url, prune=prune, only=tuple(only or ()), commit=commit)
+    options = PlanOptions(
+        url=url, prune=prune, only=tuple(only or ()), commit=commit, max_deletes=max_deletes
+    )
     _run(lambda: command.run(_settings(env), options, planfile=planfile, auto_approve=auto_approve, fmt=fmt.value))
 
 

@@ -8,6 +8,7 @@
     │   └── ServerUnreachableError       connection refused, DNS, timeout (after retries)
     ├── PlanFileError                    a plan file that cannot be read or has another format_version
     ├── StalePlanError                   exit 3: the server moved since the plan was made; nothing was written
+    ├── PlanRefusedError                 exit 3: a plan file that is not what the files and server give now
     └── DevServerError                   the ephemeral local server could not be started
 
 A failed write during apply is not an exception: apply stops and returns a report saying what was and was
@@ -110,6 +111,17 @@ class StalePlanError(ReconcilerError):
         super().__init__(
             "the server changed since this plan was made; nothing was written. Plan again.\n"
             + "\n".join(f"  {line}" for line in self.moved)
+        )
+
+
+class PlanRefusedError(ReconcilerError):
+    exit_code = 3
+
+    def __init__(self, reasons: Iterable[str]) -> None:
+        self.reasons = tuple(reasons)
+        super().__init__(
+            "this plan file is not what the files and the server give now; nothing was written. "
+            "Plan again, review, and apply the new plan.\n" + "\n".join(f"  {line}" for line in self.reasons)
         )
 
 

@@ -72,6 +72,17 @@ class Update(_Action):
     """Why the live version differs; when ``outside``, ``expected`` names the version and its time."""
 
 
+class Repair(_Frozen):
+    """A write apply makes after a ``set_latest`` ONLY if the readback shows the server left fields behind
+    (the in-memory runtime's set_latest restores neither context nor graph_id). Listed in the plan, so that
+    no write happens that a reviewer did not see."""
+
+    action: Literal["update", "set_latest"]
+    version: int
+    """``update``: the new version it writes (with the re-activated version's ``content``), as numbered when
+    planned; ``set_latest``: the version it activates again afterwards."""
+
+
 class SetLatest(_Action):
     action: Literal["set_latest"] = "set_latest"
     version: int
@@ -80,8 +91,10 @@ class SetLatest(_Action):
     cause: Cause | None = None
     """Why the live version differs; when ``outside``, ``expected`` names the version and its time."""
     content: dict[str, Any]
-    """Full-state update body with that version's content: what the readback must show, and how apply
-    repairs a server whose set_latest leaves fields behind."""
+    """Full-state update body with that version's content: what the readback must show, and the body of
+    the repair update."""
+    repairs: tuple[Repair, ...] = ()
+    """The conditional writes, in order, if set_latest leaves fields behind (``semantics.repair_steps``)."""
 
 
 class Delete(_Action):
@@ -98,6 +111,13 @@ class Plan(_Frozen):
     owner: str
     commit: str | None = None
     """The git commit of the desired files this plan writes from (recorded on every version it writes)."""
+    prune: bool = False
+    """Planned with ``--prune``: apply re-plans the same way."""
+    only: tuple[str, ...] = ()
+    """Planned with ``--only`` these patterns: apply re-plans the same way."""
+    desired_digest: str | None = None
+    """sha256 of the desired state (files and committed schemas) it was planned from: apply tells "the files
+    changed" from "the plan file was edited" with it."""
     actions: tuple[Action, ...] = ()
     unchanged: tuple[str, ...] = ()
     """Spec ids that already match: no call is made for them."""

@@ -7,6 +7,8 @@ pin or content needs them, and makes no call at all for an assistant that alread
 from __future__ import annotations
 
 import fnmatch
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -15,13 +17,14 @@ from reconciler.diff import added_paths, differing_paths, json_equal, same_conte
 from reconciler.errors import PlanError, Problem
 from reconciler.live import GraphUnavailable, LiveAssistant, LiveReader, LiveVersion
 from reconciler.locations import Path, format_path
-from reconciler.plan import Cause, Change, Create, Delete, Expected, Plan, SetLatest, Update, sort_actions
+from reconciler.plan import Cause, Change, Create, Delete, Expected, Plan, Repair, SetLatest, Update, sort_actions
 from reconciler.redact import is_sensitive_path
 from reconciler.schema import GraphSchema, sensitive_context_keys
 from reconciler.semantics import (
     comparable,
     create_body,
     full_state_body,
+    repair_steps,
     source_of,
     uncleared_config_keys,
     with_provenance,
@@ -29,6 +32,8 @@ from reconciler.semantics import (
 from reconciler.spec import ID_KEY, OWNER_KEY, AssistantSpec
 
 ActionType = Create | Update | SetLatest | Delete
+
+DEFAULT_MAX_DELETES = 10
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,10 @@ class PlanRequest:
     """Glob patterns of spec ids: plan just these (no deletes, no leftover warnings)."""
     commit: str | None = None
     """The git commit of the desired files, recorded on every version written (None outside git)."""
+    max_deletes: int = DEFAULT_MAX_DELETES
+    """``max_deletes`` of reconciler.yaml: more deletes than this are refused."""
+    allowed_deletes: int | None = None
+    """``--max-deletes N``: allows up to N deletes, deleting every managed assistant included."""
 
     def targeted(self) -> tuple[AssistantSpec, ...]:
         if not self.only:
@@ -59,12 +68,16 @@ def build_plan(request: PlanRequest, reader: LiveReader) -> Plan:
     planned = _plan_specs(request, reader, specs, owned)
     deletes, leftover_warnings = _plan_leftovers(request, owned)
     problems.extend(planned.problems)
+    problems.extend(_prune_problems(request, deletes, owned))
     if problems:
         raise PlanError(problems)
     return Plan(
         server=request.server,
         owner=request.owner,
         commit=request.commit,
+        prune=request.prune,
+        only=request.only,
+        desired_digest=desired_digest(request),
         actions=sort_actions([*planned.actions, *deletes]),
         unchanged=tuple(sorted(planned.unchanged)),
         warnings=(*planned.warnings, *leftover_warnings),
@@ -124,6 +137,39 @@ def _plan_leftovers(request: PlanRequest, owned: dict[str, LiveAssistant]) -> tu
     return [], [f"{len(leftovers)} managed assistant(s) no longer in the files (kept; --prune deletes): {names}"]
 
 
+def _prune_problems(request: PlanRequest, deletes: list[Delete], owned: dict[str, LiveAssistant]) -> list[Problem]:
+    """Prune safety: an empty or mis-pointed assistants.d must not wipe the server. More deletes than
+    ``max_deletes``, or deleting every managed assistant, needs ``--max-deletes N`` with N at least the count."""
+    limit = request.max_deletes if request.allowed_deletes is None else request.allowed_deletes
+    count = len(deletes)
+    if count > limit:
+        reason = f"more than max_deletes ({limit})"
+    elif count and count == len(owned) and request.allowed_deletes is None:
+        reason = "every assistant this owner manages (is assistants.d empty or the wrong folder?)"
+    else:
+        return []
+    names = ", ".join(sorted(d.id for d in deletes)[:20]) + (", ..." if count > 20 else "")
+    message = (
+        f"the plan would delete {count} assistant(s), {reason}: {names}; "
+        f"pass --max-deletes {count} to plan and apply if that is intended"
+    )
+    return [Problem("--prune", 1, 1, message=message)]
+
+
+def desired_digest(request: PlanRequest) -> str:
+    """sha256 of everything a plan is computed from besides the server: owner, targeting, every spec and
+    the committed schemas. Equal digests mean the files did not change between plan and apply."""
+    data = {
+        "owner": request.owner,
+        "prune": request.prune,
+        "only": list(request.only),
+        "specs": sorted((spec.model_dump(mode="json") for spec in request.desired.specs), key=lambda s: s["id"]),
+        "schemas": {graph_id: schema.to_json() for graph_id, schema in sorted(request.schemas.items())},
+    }
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def check_graphs(request: PlanRequest, specs: tuple[AssistantSpec, ...], reader: LiveReader) -> list[Problem]:
     """Every graph must be served, with the schema that was committed."""
     problems = []
@@ -167,6 +213,13 @@ class _SpecPlanner:
         self.spec = spec
         self.secrets = secrets
         self.warnings: list[str] = []
+        self._versions: list[LiveVersion] | None = None
+
+    def versions(self, assistant_id: str) -> list[LiveVersion]:
+        """The assistant's versions, newest first, read once."""
+        if self._versions is None:
+            self._versions = self.reader.versions(assistant_id)
+        return self._versions
 
     def plan(self, live: LiveAssistant | None) -> ActionType | None:
         """The action for this spec, or None when it already matches; raises _Refused for a plan error."""
@@ -220,7 +273,7 @@ class _SpecPlanner:
 
     def _pin(self, live: LiveAssistant) -> ActionType | None:
         pin = self.spec.pin
-        target = next((v for v in self.reader.versions(live.assistant_id) if v.version == pin), None)
+        target = next((v for v in self.versions(live.assistant_id) if v.version == pin), None)
         if target is None:
             raise self._refuse(("pin",), f"version {pin} does not exist (active version is {live.version})")
         differing = self._declared_fields_differing(target)
@@ -262,7 +315,7 @@ class _SpecPlanner:
         return differing
 
     def _older_version_with(self, desired: dict[str, Any], live: LiveAssistant) -> LiveVersion | None:
-        for version in self.reader.versions(live.assistant_id):
+        for version in self.versions(live.assistant_id):
             if version.version != live.version and same_content(desired, version.content()):
                 return version
         return None
@@ -278,6 +331,16 @@ class _SpecPlanner:
             reason=reason,
             content=full_state_body(target.content(), live.content()),
             cause=cause_of(live),
+            repairs=self._repairs(live, target, reason),
+        )
+
+    def _repairs(self, live: LiveAssistant, target: LiveVersion, reason: Literal["pin", "rollback"]
+                 ) -> tuple[Repair, ...]:
+        """``semantics.repair_steps`` with the versions they make: the update writes the next free number."""
+        new_version = max([live.version, *(v.version for v in self.versions(live.assistant_id))]) + 1
+        return tuple(
+            Repair(action=step, version=new_version if step == "update" else target.version)
+            for step in repair_steps(reason)
         )
 
     def _changes(self, before: dict[str, Any], after: dict[str, Any]) -> tuple[Change, ...]:

@@ -131,6 +131,23 @@ def commit_of(content: dict[str, Any]) -> str | None:
     return commit if isinstance(commit, str) else None
 
 
+FULL_STATE_KEYS = frozenset({"graph_id", "name", "description", "context", "config", "metadata"})
+"""The keys of every full-state body (``full_state_body``), no more, no fewer."""
+
+CREATE_KEYS = FULL_STATE_KEYS | {"assistant_id", "if_exists"}
+"""The keys of every create body (``create_body``)."""
+
+RepairStep = Literal["update", "set_latest"]
+
+
+def repair_steps(reason: Literal["pin", "rollback"]) -> tuple[RepairStep, ...]:
+    """The writes that make a ``set_latest`` whole on a server whose set_latest leaves fields behind (the
+    in-memory runtime keeps the newer context and graph_id). A rollback only needs the old content active,
+    so an update writing it (a new version) is enough; a pin needs that very version active, so the update
+    is followed by a second set_latest, which then finds the right context in place."""
+    return ("update",) if reason == "rollback" else ("update", "set_latest")
+
+
 def create_body(assistant_id: str, desired: dict[str, Any]) -> dict[str, Any]:
     """The ``POST /assistants`` body. The fixed id makes a retried create find its assistant instead of
     duplicating it (``if_exists: raise`` answers 409)."""

@@ -34,6 +34,8 @@ class ProjectSettings(BaseModel):
     assistants_dir: StrictStr = "assistants.d"
     schemas_dir: StrictStr = "schemas"
     environments_dir: StrictStr = "environments"
+    max_deletes: Annotated[int, Field(ge=0, strict=True)] = 10
+    """A plan deleting more assistants than this is refused unless ``--max-deletes N`` allows it."""
     environments: dict[str, EnvironmentSettings] = Field(default_factory=dict)
 
 
@@ -70,6 +72,25 @@ class Settings:
                 "no server URL: pass --url, set RECONCILER_URL, or set `url` in reconciler.yaml"
             )
         return url.rstrip("/")
+
+
+DEFAULT_TIMEOUT = 30.0
+TIMEOUT_VARIABLE = "RECONCILER_TIMEOUT"
+
+
+def request_timeout() -> float:
+    """Seconds to wait for one response (``RECONCILER_TIMEOUT``, default 30). After a write times out, apply
+    waits up to as long again for its outcome to show before it gives up on it."""
+    text = os.environ.get(TIMEOUT_VARIABLE)
+    if not text:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value != value or value == float("inf"):
+        raise SettingsError(f"{TIMEOUT_VARIABLE}={text!r} is not a positive number of seconds")
+    return value
 
 
 def api_key() -> SecretStr | None:

@@ -27,6 +27,7 @@ CORE = (
     "diff",
     "plan",
     "planner",
+    "admission",
     "redact",
     "render",
     "report",

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reconciler.commands.base import PlanOptions, client_for, make_plan, open_client, say, warn
+from reconciler.commands.base import PlanOptions, client_for, make_plan, open_client, plan_from_files, say, warn
 from reconciler.errors import SettingsError
 from reconciler.settings import Settings
 
 if TYPE_CHECKING:
+    from reconciler.live import LiveReader
     from reconciler.plan import Plan
 
 
@@ -26,7 +28,9 @@ def run(settings: Settings, options: PlanOptions, *, planfile: Path | None, auto
         client = open_client(settings, options.url)
         the_plan = make_plan(settings, options, client)
     with client:
-        if planfile is None:
+        if planfile is not None:
+            _admit(settings, options, the_plan, client)
+        else:
             show(render(the_plan, "text", color=fmt == "text" and sys.stdout.isatty()))
             if not the_plan.has_changes:
                 return 0
@@ -54,6 +58,20 @@ def _read_plan_for(settings: Settings, options: PlanOptions, planfile: Path) -> 
     if url != the_plan.server:
         raise SettingsError(f"{planfile} was planned against {the_plan.server}, not {url}; plan again for {url}")
     return the_plan
+
+
+def _admit(settings: Settings, options: PlanOptions, reviewed: Plan, client: LiveReader) -> None:
+    """Refuse (exit 3, nothing written) a plan file that breaks the planner's invariants or is not what a
+    fresh plan from the working tree gives now (``admission``)."""
+    from reconciler.admission import check_plan_file
+    from reconciler.apply import read_targets
+    from reconciler.schema import load_schemas
+
+    same_shape = replace(options, url=reviewed.server, prune=reviewed.prune, only=reviewed.only)
+    fresh = plan_from_files(settings, same_shape, client)
+    schemas, _ = load_schemas(settings.schemas_dir, (action.graph_id for action in reviewed.actions))
+    named = frozenset(spec.resolved_assistant_id for spec in fresh.checked.desired.specs)
+    check_plan_file(reviewed, fresh.plan, read_targets(reviewed, client), schemas, named)
 
 
 def _confirm(the_plan: Plan) -> None:

@@ -63,6 +63,14 @@ class PlanOptions:
     only: tuple[str, ...] = ()
     commit: str | None = None
     """``--commit``: the git commit to record on every version written (default: HEAD, when clean)."""
+    max_deletes: int | None = None
+    """``--max-deletes N``: allow up to N deletes (and deleting every managed assistant)."""
+
+
+@dataclass(frozen=True)
+class PlannedFromFiles:
+    plan: Plan
+    checked: CheckedDesiredState
 
 
 COMMIT_VARIABLE = "RECONCILER_COMMIT"
@@ -100,13 +108,18 @@ def open_client(settings: Settings, url: str | None) -> LangGraphClient:
 def client_for(url: str) -> LangGraphClient:
     """A client for ``url`` with the API key from the environment."""
     from reconciler.client import LangGraphClient
-    from reconciler.settings import api_key
+    from reconciler.settings import api_key, request_timeout
 
-    return LangGraphClient(url, api_key=api_key())
+    return LangGraphClient(url, api_key=api_key(), timeout=request_timeout())
 
 
 def make_plan(settings: Settings, options: PlanOptions, client: LiveReader) -> Plan:
     """Validate offline, then diff against the server: the first half of both plan and apply."""
+    return plan_from_files(settings, options, client).plan
+
+
+def plan_from_files(settings: Settings, options: PlanOptions, client: LiveReader) -> PlannedFromFiles:
+    """``make_plan``, keeping the checked desired state it was built from."""
     from reconciler.planner import PlanRequest, build_plan
 
     if options.prune and options.only:
@@ -120,5 +133,7 @@ def make_plan(settings: Settings, options: PlanOptions, client: LiveReader) -> P
         prune=options.prune,
         only=options.only,
         commit=provenance_commit(settings, options.commit),
+        max_deletes=settings.project.max_deletes,
+        allowed_deletes=options.max_deletes,
     )
-    return build_plan(request, client)
+    return PlannedFromFiles(build_plan(request, client), checked)

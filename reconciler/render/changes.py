@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.plan import Change, SetLatest, Update
+from reconciler.plan import Change, Repair, SetLatest, Update
 from reconciler.redact import MASK, is_sensitive_path, mask
 
 CONTEXT_LINES = 3
@@ -154,3 +154,13 @@ def cause_text(action: Update | SetLatest) -> str | None:
             return f"edited outside git: version {action.expected.version}{when}"
         case _:
             return None
+
+
+REPAIRS_HEADLINE = "only if the server's set_latest leaves fields behind, apply also writes:"
+
+
+def describe_repair(action: SetLatest, repair: Repair) -> str:
+    """One conditional write of a set_latest and its effect on the version history."""
+    if repair.action == "update":
+        return f"update → new version {repair.version} with version {action.version}'s content"
+    return f"set_latest → version {repair.version} again"

@@ -13,7 +13,16 @@ from collections.abc import Iterable
 from typing import assert_never
 
 from reconciler.plan import ACTION_ORDER, Create, Delete, Plan, SetLatest, Update
-from reconciler.render.changes import ChangeView, cause_text, clip, format_value, printable, view_change
+from reconciler.render.changes import (
+    REPAIRS_HEADLINE,
+    ChangeView,
+    cause_text,
+    clip,
+    describe_repair,
+    format_value,
+    printable,
+    view_change,
+)
 
 MAX_COMMENT_CHARS = 65_000
 VALUE_CHARS = 2_000
@@ -162,7 +171,11 @@ def _about(action: ActionType) -> str:
             return f"Updates assistant {uuid} from {seen} (writes a new version).{adopt}{_cause(action)}"
         case SetLatest():
             why = f"the files equal version {action.version}" if action.reason == "rollback" else "the pin"
-            return f"Activates version {action.version} of assistant {uuid} ({why}; active is {seen}).{_cause(action)}"
+            about = f"Activates version {action.version} of assistant {uuid} ({why}; active is {seen}).{_cause(action)}"
+            if action.repairs:
+                writes = "; then ".join(escape(describe_repair(action, repair)) for repair in action.repairs)
+                about += f" {escape(REPAIRS_HEADLINE[0].upper() + REPAIRS_HEADLINE[1:])} {writes}."
+            return about
         case Delete():
             return f"Deletes assistant {uuid} ({seen})."
         case _:

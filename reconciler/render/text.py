@@ -8,12 +8,21 @@ from __future__ import annotations
 from typing import assert_never
 
 from reconciler.plan import ACTION_ORDER, Create, Delete, Plan, SetLatest, Update
-from reconciler.render.changes import ChangeView, cause_text, format_value, printable, view_change
+from reconciler.render.changes import (
+    REPAIRS_HEADLINE,
+    ChangeView,
+    cause_text,
+    describe_repair,
+    format_value,
+    printable,
+    view_change,
+)
 
 GREEN, YELLOW, CYAN, RED = "\x1b[32m", "\x1b[33m", "\x1b[36m", "\x1b[31m"
 _RESET = "\x1b[0m"
 _MARK_COLOURS = {"+": GREEN, "-": RED, "~": YELLOW}
 _ACTION_INDENT, _CHANGE_INDENT, _BODY_INDENT = "  ", "      ", "          "
+BANNER_NAMES = 20
 
 ActionType = Create | Update | SetLatest | Delete
 
@@ -32,7 +41,7 @@ class _Paint:
 def render(plan: Plan, *, color: bool = False) -> str:
     paint = _Paint(color)
     if plan.has_changes:
-        lines = [f"Plan for {printable(plan.server)} (owner: {printable(plan.owner)})", ""]
+        lines = [f"Plan for {printable(plan.server)} (owner: {printable(plan.owner)})", "", *_banner(plan, paint)]
         for action in plan.actions:
             lines.extend(_action(action, paint))
         lines.extend(["", _summary(plan)])
@@ -40,6 +49,16 @@ def render(plan: Plan, *, color: bool = False) -> str:
         lines = [f"No changes. {len(plan.unchanged)} assistant(s) match the server."]
     lines.extend(f"{paint('Warning:', YELLOW)} {printable(warning)}" for warning in plan.warnings)
     return "".join(f"{line.rstrip()}\n" for line in lines)
+
+
+def _banner(plan: Plan, paint: _Paint) -> list[str]:
+    """Deletes cannot be undone: they are named before anything else, as the markdown caution does."""
+    deleted = [printable(action.id) for action in plan.actions if isinstance(action, Delete)]
+    if not deleted:
+        return []
+    more = f" and {len(deleted) - BANNER_NAMES:,} more" if len(deleted) > BANNER_NAMES else ""
+    shown = ", ".join(deleted[:BANNER_NAMES]) + more
+    return [paint(f"!! This plan DELETES {len(deleted)} assistant(s): {shown}", RED), ""]
 
 
 def _summary(plan: Plan) -> str:
@@ -53,6 +72,9 @@ def _action(action: ActionType, paint: _Paint) -> list[str]:
     changes = [line for change in action.changes for line in _change(view_change(change), paint)]
     if isinstance(action, Delete) and action.name is not None:
         changes.append(f"{_CHANGE_INDENT}{paint.mark('-')} name: {format_value(action.name)}")
+    if isinstance(action, SetLatest) and action.repairs:
+        changes.append(f"{_CHANGE_INDENT}{REPAIRS_HEADLINE}")
+        changes.extend(f"{_BODY_INDENT}{describe_repair(action, repair)}" for repair in action.repairs)
     return [head, *changes]
 
 

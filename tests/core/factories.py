@@ -53,10 +53,22 @@ def make_desired(*specs: AssistantSpec) -> DesiredState:
 
 
 def make_request(
-    *specs: AssistantSpec, prune: bool = False, only: tuple[str, ...] = (), owner: str = OWNER
+    *specs: AssistantSpec,
+    prune: bool = False,
+    only: tuple[str, ...] = (),
+    owner: str = OWNER,
+    max_deletes: int = 10,
+    allowed_deletes: int | None = None,
 ) -> PlanRequest:
     return PlanRequest(
-        desired=make_desired(*specs), schemas=dict(SCHEMAS), owner=owner, server=SERVER, prune=prune, only=only
+        desired=make_desired(*specs),
+        schemas=dict(SCHEMAS),
+        owner=owner,
+        server=SERVER,
+        prune=prune,
+        only=only,
+        max_deletes=max_deletes,
+        allowed_deletes=allowed_deletes,
     )
 
 

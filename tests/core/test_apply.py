@@ -179,10 +179,11 @@ def test_create_that_already_landed_is_accepted() -> None:
 def test_delete_that_already_landed_is_accepted() -> None:
     server = make_server()
     server.seed(aid("gone"), {"metadata": owned("gone")})
+    seeded(server, bot("keep"), name="old")
     planned = plan(server, bot("keep"), prune=True)
     server.fail_next("delete", ServerError("DELETE -> 404: not found", url=URL, status=404), landed=True)
     report = apply_plan(planned, server)
-    assert statuses(report) == [("create", "keep", "applied"), ("delete", "gone", "applied")]
+    assert statuses(report) == [("update", "keep", "applied"), ("delete", "gone", "applied")]
 
 
 def test_a_config_key_the_server_cannot_clear_is_refused_at_plan_time() -> None:

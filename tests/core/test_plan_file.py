@@ -79,11 +79,23 @@ def test_to_json_without_bodies_has_no_body_or_content() -> None:
     assert [sorted(action) for action in data["actions"]] == [
         ["action", "assistant_id", "changes", "expected", "graph_id", "id"],
         ["action", "adopt", "assistant_id", "cause", "changes", "expected", "graph_id", "id"],
-        ["action", "assistant_id", "cause", "changes", "expected", "graph_id", "id", "reason", "version"],
+        ["action", "assistant_id", "cause", "changes", "expected", "graph_id", "id", "reason", "repairs", "version"],
         ["action", "assistant_id", "changes", "expected", "graph_id", "id", "name"],
     ]
     assert "body" not in json.dumps(data) and "content" not in json.dumps(data)
-    assert list(data) == ["format_version", "server", "owner", "commit", "actions", "unchanged", "warnings", "summary"]
+    assert list(data) == [
+        "format_version",
+        "server",
+        "owner",
+        "commit",
+        "prune",
+        "only",
+        "desired_digest",
+        "actions",
+        "unchanged",
+        "warnings",
+        "summary",
+    ]
 
 
 def test_empty_plan_round_trips(tmp_path: Path) -> None:

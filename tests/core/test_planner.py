@@ -6,8 +6,8 @@ import pytest
 
 from reconciler.errors import PlanError
 from reconciler.live import LiveAssistant
-from reconciler.plan import Change, Create, Delete, Expected, Plan, SetLatest, Update
-from reconciler.planner import build_plan
+from reconciler.plan import Change, Create, Delete, Expected, Plan, Repair, SetLatest, Update
+from reconciler.planner import build_plan, desired_digest
 from reconciler.schema import GraphSchema
 from reconciler.semantics import content_digest, with_provenance
 from reconciler.semantics import full_state_body as update_body
@@ -27,6 +27,10 @@ def plan_problems(server: MemoryServer, *specs: AssistantSpec, **kwargs: Any) ->
         plan(server, *specs, **kwargs)
     assert str(caught.value) == f"cannot plan: {len(caught.value.problems)} problem(s)"
     return caught.value.report().splitlines()
+
+
+def digest(*specs: AssistantSpec) -> str:
+    return desired_digest(make_request(*specs))
 
 
 def seen(live: LiveAssistant) -> Expected:
@@ -81,7 +85,7 @@ def test_missing_assistant_is_created_with_the_fixed_id_and_ownership() -> None:
         changes=changes,
         body=body,
     )
-    assert plan(server, spec) == Plan(server=SERVER, owner=OWNER, actions=(create,))
+    assert plan(server, spec) == Plan(server=SERVER, owner=OWNER, actions=(create,), desired_digest=digest(spec))
     assert server.calls == {"graph_schema": 1, "list_owned": 1, "get": 1}
 
 
@@ -95,7 +99,8 @@ def test_matching_assistant_is_unchanged_without_any_further_call() -> None:
     server = make_server()
     spec = support_spec()
     seed_spec(server, spec)
-    assert plan(server, spec) == Plan(server=SERVER, owner=OWNER, unchanged=("support-bot",))
+    expected = Plan(server=SERVER, owner=OWNER, unchanged=("support-bot",), desired_digest=digest(spec))
+    assert plan(server, spec) == expected
     assert server.calls == {"graph_schema": 1, "list_owned": 1}
 
 
@@ -153,7 +158,8 @@ def test_update_body_is_the_full_state_with_dropped_keys_null_and_description_em
         },
         cause="outside",
     )
-    assert plan(server, support_spec()) == Plan(server=SERVER, owner=OWNER, actions=(update,))
+    expected = Plan(server=SERVER, owner=OWNER, actions=(update,), desired_digest=digest(support_spec()))
+    assert plan(server, support_spec()) == expected
     assert server.calls == {"graph_schema": 1, "list_owned": 1, "versions": 1}
 
 
@@ -237,8 +243,9 @@ def test_desired_content_of_an_older_version_reactivates_it() -> None:
         reason="rollback",
         content={**wanted, "description": ""},
         cause="outside",
+        repairs=(Repair(action="update", version=4),),
     )
-    assert plan(server, spec) == Plan(server=SERVER, owner=OWNER, actions=(set_latest,))
+    assert plan(server, spec) == Plan(server=SERVER, owner=OWNER, actions=(set_latest,), desired_digest=digest(spec))
 
 
 def test_rollback_picks_the_newest_matching_version() -> None:
@@ -282,6 +289,7 @@ def test_pin_reactivates_the_pinned_version() -> None:
             reason="pin",
             content={**versions[1], "description": ""},
             cause="outside",
+            repairs=(Repair(action="update", version=4), Repair(action="set_latest", version=2)),
         ),
     )
     assert server.calls == {"graph_schema": 1, "list_owned": 1, "versions": 1}
@@ -382,7 +390,7 @@ def leftovers_server() -> tuple[MemoryServer, LiveAssistant]:
 
 def test_prune_deletes_only_owned_leftovers() -> None:
     server, old = leftovers_server()
-    result = plan(server, make_spec("faq"), prune=True)
+    result = plan(server, make_spec("faq"), prune=True, allowed_deletes=1)
     assert [a.action for a in result.actions] == ["create", "delete"]
     assert result.actions[1] == Delete(
         id="old-bot", assistant_id=aid("old-bot"), graph_id="agent", expected=seen(old), name="Old bot"

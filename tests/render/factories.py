@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from reconciler.plan import Change, Create, Delete, Expected, Plan, SetLatest, Update
+from reconciler.plan import Change, Create, Delete, Expected, Plan, Repair, SetLatest, Update
 
 SERVER = "http://127.0.0.1:2124"
 _NAMESPACE = uuid.UUID("5b3e1c2a-9f0d-4e8a-8c71-2d4f6a9b0e13")
@@ -88,7 +88,14 @@ def make_set_latest(
     reason: str = "rollback",
     changes: tuple[Change, ...] = (),
     content: dict[str, Any] | None = None,
+    repairs: tuple[Repair, ...] | None = None,
 ) -> SetLatest:
+    """Repairs by default as the planner lists them: an update making version ``active + 1``, and for a pin
+    a second set_latest."""
+    if repairs is None:
+        repairs = (Repair(action="update", version=active + 1),)
+        if reason == "pin":
+            repairs += (Repair(action="set_latest", version=version),)
     return SetLatest.model_validate(
         {
             "id": spec_id,
@@ -99,6 +106,7 @@ def make_set_latest(
             "version": version,
             "reason": reason,
             "content": content or {"graph_id": "agent", "name": spec_id, "context": {}},
+            "repairs": repairs,
         }
     )
 

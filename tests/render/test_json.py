@@ -50,6 +50,7 @@ def test_actions_keep_their_identity_and_expectations() -> None:
         "version": 3,
         "reason": "pin",
         "cause": None,
+        "repairs": [{"action": "update", "version": 6}, {"action": "set_latest", "version": 3}],
     }
     assert data["actions"][5]["name"] == "Old bot" and data["actions"][5]["changes"] == []
 

@@ -28,7 +28,7 @@ def test_color_only_adds_sgr_codes_and_plain_has_none() -> None:
     colored = text.render(sample_plan(), color=True)
     assert "\x1b" not in plain
     assert re.sub(r"\x1b\[(?:32|33|36|31|0)m", "", colored) == plain
-    assert colored.count("\x1b[0m") == 30
+    assert colored.count("\x1b[0m") == 31
 
 
 def test_no_changes_renders_as_golden() -> None:
@@ -64,10 +64,23 @@ def test_delete_without_name_or_version() -> None:
         update={"expected": make_delete().expected.model_copy(update={"version": None})}
     )
     rendered = text.render(make_plan(delete))
-    assert rendered.splitlines()[2] == (
+    assert rendered.splitlines()[4] == (
         f"  - delete gone  (graph agent, assistant {delete.assistant_id}, unknown version)"
     )
-    assert rendered.splitlines()[3] == ""
+    assert rendered.splitlines()[5] == ""
+
+
+def test_deletes_are_announced_before_any_action() -> None:
+    deletes = [make_delete(f"bot-{n:02d}") for n in range(22)]
+    lines = text.render(make_plan(make_create("new"), *deletes)).splitlines()
+    names = ", ".join(f"bot-{n:02d}" for n in range(20))
+    assert lines[:4] == [
+        "Plan for http://127.0.0.1:2124 (owner: default)",
+        "",
+        f"!! This plan DELETES 22 assistant(s): {names} and 2 more",
+        "",
+    ]
+    assert "!!" not in text.render(make_plan(make_create("new")))
 
 
 def test_a_long_unchanged_run_is_collapsed_with_context() -> None:
