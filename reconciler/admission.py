@@ -25,8 +25,8 @@ from reconciler.live import LiveAssistant
 from reconciler.locations import format_path
 from reconciler.plan import Action, Create, Delete, Plan, SetLatest, Update
 from reconciler.schema import GraphSchema, context_problems
-from reconciler.semantics import CREATE_KEYS, FULL_STATE_KEYS
-from reconciler.spec import ID_KEY, OWNER_KEY
+from reconciler.semantics import CREATE_KEYS, FULL_STATE_KEYS, content_digest
+from reconciler.spec import DIGEST_KEY, ID_KEY, OWNER_KEY
 
 Live = Mapping[str, LiveAssistant | None]
 """The live assistant at each action's ``assistant_id`` (None: not on the server)."""
@@ -133,6 +133,8 @@ def _body_violations(
             problems.append(f"body.metadata.{OWNER_KEY} is not the plan's owner {owner!r}")
         if metadata.get(ID_KEY) != action.id:
             problems.append(f"body.metadata.{ID_KEY} is not the action's id {action.id!r}")
+        if metadata.get(DIGEST_KEY) != content_digest(body):
+            problems.append(f"body.metadata.{DIGEST_KEY} is not the digest of the body's content")
     context = body.get("context")
     if isinstance(context, dict):
         problems.extend(_context_violations(action.graph_id, context, schemas))
@@ -178,7 +180,10 @@ def differences(reviewed: Plan, fresh: Plan, live: Live) -> list[str]:
     lines = []
     if reviewed.owner != fresh.owner:
         lines.append(f"planned for owner {reviewed.owner!r}, but the working tree's owner is {fresh.owner!r}")
-    files_changed = reviewed.desired_digest != fresh.desired_digest
+    files_changed = reviewed.desired_digest != fresh.desired_digest or reviewed.commit != fresh.commit
+    if reviewed.commit != fresh.commit:
+        planned, now = reviewed.commit or "(none)", fresh.commit or "(none)"
+        lines.append(f"planned at commit {planned}, but the working tree is at commit {now}")
     before = {a.assistant_id: a for a in reviewed.actions}
     after = {a.assistant_id: a for a in fresh.actions}
     for assistant_id in [*before, *(key for key in after if key not in before)]:
@@ -186,8 +191,12 @@ def differences(reviewed: Plan, fresh: Plan, live: Live) -> list[str]:
         if old is not None and new is not None and json_equal(_dump(old), _dump(new)):
             continue
         name = next(a.id for a in (old, new) if a is not None)
-        why = _why(old, live.get(assistant_id), files_changed, reviewed.desired_digest is None)
-        lines.append(f"{name}: {_what_differs(old, new)} ({why})")
+        moved = moved_since_plan(old, live.get(assistant_id)) if old is not None else None
+        if moved is not None:
+            lines.append(f"{name}: {moved} (the server moved)")
+        else:
+            why = _why(old, files_changed, reviewed.desired_digest is None, name in reviewed.unchanged)
+            lines.append(f"{name}: {_what_differs(old, new)} ({why})")
     return lines
 
 
@@ -199,12 +208,16 @@ def _dump(action: Action) -> dict[str, Any]:
 def _what_differs(old: Action | None, new: Action | None) -> str:
     if new is None:
         assert old is not None
-        return f"the plan file has a {old.action} that the files and the server no longer call for"
+        return f"the plan file has {_a(old.action)} that the files and the server no longer call for"
     if old is None:
-        return f"the files and the server now call for a {new.action} that the plan file does not have"
+        return f"the files and the server now call for {_a(new.action)} that the plan file does not have"
     if old.action != new.action:
-        return f"planned as a {old.action}, a fresh plan makes it a {new.action}"
+        return f"planned as {_a(old.action)}, a fresh plan makes it {_a(new.action)}"
     return f"{', '.join(_differing_fields(_dump(old), _dump(new)))} differ from a fresh plan's"
+
+
+def _a(action: str) -> str:
+    return f"an {action}" if action == "update" else f"a {action}"
 
 
 def _differing_fields(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -221,12 +234,9 @@ def _differing_fields(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return fields
 
 
-def _why(old: Action | None, live: LiveAssistant | None, files_changed: bool, no_digest: bool) -> str:
-    moved = moved_since_plan(old, live) if old is not None else None
-    if moved is not None:
-        return f"the server moved: {moved}"
+def _why(old: Action | None, files_changed: bool, no_digest: bool, was_unchanged: bool) -> str:
     if files_changed:
-        return "the files changed since the plan" if not no_digest else "the files changed or the plan file was edited"
+        return "the files changed or the plan file was edited" if no_digest else "the files changed since the plan"
     if old is None:
-        return "the server moved since the plan, or the plan file was edited"
+        return "the server moved: the plan saw it unchanged" if was_unchanged else "the plan file was edited"
     return "the plan file was edited"

@@ -492,3 +492,42 @@ def test_pin_to_a_version_without_ownership_metadata_warns() -> None:
         "old: version 1 does not carry the ownership metadata (written before reconciler managed it): "
         "while it is active, --prune and the owner search do not see this assistant",
     )
+
+
+# --- prune safety -------------------------------------------------------------------------------------
+
+
+def many_leftovers(count: int) -> MemoryServer:
+    server = make_server()
+    for n in range(count):
+        server.seed(aid(f"old-{n:02d}"), {"metadata": owned(f"old-{n:02d}")})
+    return server
+
+
+def test_more_deletes_than_max_deletes_are_refused() -> None:
+    server = many_leftovers(4)
+    seed_spec(server, make_spec("keep"))
+    assert plan_problems(server, make_spec("keep"), prune=True, max_deletes=3) == [
+        "--prune:1:1: the plan would delete 4 assistant(s), more than max_deletes (3): old-00, old-01, old-02, "
+        "old-03; pass --max-deletes 4 to plan and apply if that is intended"
+    ]
+    allowed = plan(server, make_spec("keep"), prune=True, max_deletes=3, allowed_deletes=4)
+    assert [a.action for a in allowed.actions] == ["delete"] * 4
+
+
+def test_deleting_every_managed_assistant_needs_max_deletes() -> None:
+    server = many_leftovers(2)
+    assert plan_problems(server, prune=True) == [
+        "--prune:1:1: the plan would delete 2 assistant(s), every assistant this owner manages (is assistants.d "
+        "empty or the wrong folder?): old-00, old-01; pass --max-deletes 2 to plan and apply if that is intended"
+    ]
+    assert len(plan(server, prune=True, allowed_deletes=2).actions) == 2
+    assert plan_problems(server, prune=True, allowed_deletes=1)[0].startswith(
+        "--prune:1:1: the plan would delete 2 assistant(s), more than max_deletes (1)"
+    )
+
+
+def test_deletes_within_the_limit_need_no_flag() -> None:
+    server = many_leftovers(3)
+    seed_spec(server, make_spec("keep"))
+    assert [a.action for a in plan(server, make_spec("keep"), prune=True).actions] == ["delete"] * 3

