@@ -16,6 +16,8 @@ from reconciler.errors import Problem
 from reconciler.locations import QUOTE_LIMIT, Path, describe, format_path, quote
 
 if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
     from reconciler.loading import ContextTarget
 
 GRAPHS_DIR = "graphs"
@@ -96,21 +98,20 @@ def context_problems(context: Mapping[str, Any], schema: GraphSchema) -> list[tu
     from jsonschema import validators
 
     effective = schema.effective
-    problems: list[tuple[Path, str, bool]] = [
-        (("context", key), message, True) for key, message in _unknown_keys(context, schema)
-    ]
+    problems: list[tuple[Path, str, bool]] = [(path, message, True) for path, message in _unknown_keys(context, schema)]
+    reported_parents = {path[:-1] for path, _, _ in problems}
     validator_class = validators.validator_for(effective)
     validator = validator_class(effective, format_checker=validator_class.FORMAT_CHECKER)
-    for error in validator.iter_errors(dict(context)):
+    for error in map(_innermost, validator.iter_errors(dict(context))):
         path: Path = ("context", *error.absolute_path)
         if error.validator == "required":
             missing = error.message.split("'")[1] if "'" in error.message else ""
             problems.append(((*path, missing), "required key is missing", False))
         elif error.validator == "type":
             problems.append((path, _type_message(error.instance, error.validator_value), False))
-        elif error.validator in ("anyOf", "oneOf") and _simple_types(error.validator_value):
-            problems.append((path, _type_message(error.instance, _simple_types(error.validator_value)), False))
-        elif error.validator != "additionalProperties" or len(path) > 1:
+        elif error.validator in ("anyOf", "oneOf") and _alternative_types(error):
+            problems.append((path, _type_message(error.instance, _alternative_types(error)), False))
+        elif error.validator != "additionalProperties" or path not in reported_parents:
             problems.append((path, _short_message(error.message, error.instance), False))
     return problems
 
@@ -124,23 +125,23 @@ def _short_message(message: str, instance: Any) -> str:
     return message
 
 
-def _unknown_keys(context: Mapping[str, Any], schema: GraphSchema) -> list[tuple[str, str]]:
+def _unknown_keys(context: Mapping[str, Any], schema: GraphSchema) -> list[tuple[Path, str]]:
     import difflib
 
-    effective = schema.effective
-    if effective.get("additionalProperties") not in (None, False):
-        return []
-    known = list(effective.get("properties") or {})
+    from reconciler.unknown_keys import unknown_keys
+
     result = []
-    for key in context:
-        if key in known:
-            continue
+    for unknown in unknown_keys(context, schema.effective):
+        key, parent, known = str(unknown.path[-1]), unknown.path[:-1], list(unknown.known)
         close = difflib.get_close_matches(key, known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else (f"; known: {', '.join(known)}" if known else "")
-        reason = f"graph {schema.graph_id!r} has no context key {quote(key)}" if known else (
-            f"graph {schema.graph_id!r} declares no context schema"
-        )
-        result.append((key, f"unknown context key: {reason}; the server would drop it silently{hint}"))
+        if not known:
+            reason = f"graph {schema.graph_id!r} declares no context schema"
+        elif parent == ("context",):
+            reason = f"graph {schema.graph_id!r} has no context key {quote(key)}"
+        else:
+            reason = f"graph {schema.graph_id!r} has no key {quote(key)} in {format_path(parent)}"
+        result.append((unknown.path, f"unknown context key: {reason}; the server would drop it silently{hint}"))
     return result
 
 
@@ -152,12 +153,29 @@ def _type_message(instance: Any, expected: Any) -> str:
     return message
 
 
-def _simple_types(alternatives: Any) -> list[str]:
-    if not isinstance(alternatives, list) or not all(
-        isinstance(a, dict) and set(a) == {"type"} and isinstance(a["type"], str) for a in alternatives
-    ):
+def _innermost(error: ValidationError) -> ValidationError:
+    """For a value that matches no alternative of a union, the error inside the alternative it came closest
+    to (``context.fallback.top_k: ... not of type 'integer'`` rather than "not valid under any of ...")."""
+    from jsonschema.exceptions import best_match
+
+    while error.validator in ("anyOf", "oneOf") and error.context:
+        deeper = [inner for inner in error.context if len(inner.absolute_path) > len(error.absolute_path)]
+        if not deeper:
+            break
+        error = best_match(deeper) or error
+    return error
+
+
+def _alternative_types(error: ValidationError) -> list[str]:
+    """The types a union allows, when the value is of none of them (``'integer' or 'null'``)."""
+    inner = error.context or []
+    if not inner or any(alternative.validator != "type" for alternative in inner):
         return []
-    return [a["type"] for a in alternatives]
+    names: list[str] = []
+    for alternative in inner:
+        value = alternative.validator_value
+        names.extend(str(name) for name in (value if isinstance(value, list) else [value]))
+    return list(dict.fromkeys(names))
 
 
 def sensitive_context_keys(schema: GraphSchema | None) -> frozenset[str]:

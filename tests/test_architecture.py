@@ -22,6 +22,7 @@ CORE = (
     "loading",
     "desired",
     "schema",
+    "unknown_keys",
     "semantics",
     "live",
     "diff",

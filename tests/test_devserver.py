@@ -40,7 +40,7 @@ def test_server_answers_ok(server_url: str) -> None:
 def test_repo_graphs_are_served(api: httpx.Client) -> None:
     resp = api.post("/assistants/search", json={"metadata": {"created_by": "system"}, "limit": 100})
     resp.raise_for_status()
-    assert sorted(a["graph_id"] for a in resp.json()) == ["agent", "legacy", "typed"]
+    assert sorted(a["graph_id"] for a in resp.json()) == ["agent", "legacy", "nested", "typed"]
 
 
 @pytest.mark.integration

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from reconciler.loading import load_desired_state
+from reconciler.locations import Path as FieldPath
 from reconciler.schema import (
     GraphSchema,
     check_contexts,
@@ -241,3 +242,97 @@ def test_effective_schema() -> None:
     assert GraphSchema("g", {"type": "object"}, {"title": "config"}).effective == {"type": "object"}
     assert GraphSchema("g", None, {"title": "config"}).effective == {"title": "config"}
     assert GraphSchema("g", None, None).effective == {}
+
+
+def _unknown(path: str, key: str, hint: str, graph: str = "nested") -> str:
+    return (
+        f"unknown context key: graph {graph!r} has no key {key!r} in {path}; the server would drop it silently"
+        + hint
+    )
+
+
+def test_unknown_keys_at_every_depth_of_a_pydantic_schema(workdir: Path) -> None:
+    context = (
+        "  retrieval:\n    index: docs\n    top_kk: 3\n"
+        "  fallback:\n    indx: other\n"
+        "  tools:\n    - name: search\n    - name: browse\n      enabeld: false\n"
+        "  labels:\n    anything: [goes, here]\n"
+    )
+    assert _context_problems(workdir, {"x.yaml": "id: n\ngraph_id: nested\ncontext:\n" + context}) == [
+        "assistants.d/x.yaml:6:5: n: context.retrieval.top_kk: "
+        + _unknown("context.retrieval", "top_kk", " (did you mean 'top_k'?)"),
+        "assistants.d/x.yaml:8:5: n: context.fallback.indx: "
+        + _unknown("context.fallback", "indx", " (did you mean 'index'?)"),
+        "assistants.d/x.yaml:12:7: n: context.tools[1].enabeld: "
+        + _unknown("context.tools[1]", "enabeld", " (did you mean 'enabled'?)"),
+    ]
+
+
+def test_a_nested_value_of_the_wrong_shape_names_the_inner_field() -> None:
+    assert context_problems({"fallback": {"top_k": "many"}, "tools": [{"enabled": True}]}, _fixture("nested")) == [
+        (("context", "fallback", "top_k"), "string 'many' is not of type 'integer'", False),
+        (("context", "tools", 0, "name"), "required key is missing", False),
+    ]
+    assert context_problems({"fallback": 5}, _fixture("nested")) == [
+        (("context", "fallback"), "number 5 is not of type 'object' or 'null'", False),
+    ]
+
+
+def test_nullable_nested_model_accepts_null_and_free_form_levels_accept_anything() -> None:
+    context: dict[str, Any] = {"fallback": None, "labels": {"x": {"y": 1}}, "retrieval": {}, "tools": []}
+    assert context_problems(context, _fixture("nested")) == []
+
+
+def _closed(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, **extra}
+
+
+@pytest.mark.parametrize(
+    ("schema", "context", "unknown"),
+    [
+        pytest.param(  # definitions + allOf (older pydantic), and a ref next to other keywords
+            {"definitions": {"R": _closed({"k": {}})}, **_closed({"r": {"allOf": [{"$ref": "#/definitions/R"}]}})},
+            {"r": {"kk": 1}},
+            [("context", "r", "kk")],
+            id="allOf-definitions",
+        ),
+        pytest.param(  # a map whose values are described: its keys are free, its values' keys are not
+            _closed({"m": {"type": "object", "additionalProperties": _closed({"k": {}})}}),
+            {"m": {"any": {"k": 1}, "other": {"kk": 1}}},
+            [("context", "m", "other", "kk")],
+            id="additionalProperties-schema",
+        ),
+        pytest.param(  # a union of two models: a key is unknown when neither knows it
+            _closed({"u": {"anyOf": [_closed({"a": {}}), _closed({"b": {}})]}}),
+            {"u": {"a": 1, "b": 2, "c": 3}},
+            [("context", "u", "c")],
+            id="union-of-models",
+        ),
+        pytest.param(  # a tuple, and a list of lists of objects
+            _closed({"t": {"type": "array", "prefixItems": [_closed({"a": {}})], "items": _closed({"b": {}})},
+                     "ll": {"type": "array", "items": {"type": "array", "items": _closed({"c": {}})}}}),
+            {"t": [{"a": 1, "b": 1}, {"a": 1, "b": 1}], "ll": [[{"c": 1}, {"d": 1}]]},
+            [("context", "ll", 0, 1, "d"), ("context", "t", 0, "b"), ("context", "t", 1, "a")],
+            id="tuples-and-nested-lists",
+        ),
+        pytest.param(  # a recursive model is walked as deep as the value goes, and no deeper
+            {"$defs": {"N": _closed({"child": {"anyOf": [{"$ref": "#/$defs/N"}, {"type": "null"}]}})},
+             "$ref": "#/$defs/N"},
+            {"child": {"child": {"child": None, "chlid": 1}}},
+            [("context", "child", "child", "chlid")],
+            id="recursive",
+        ),
+        pytest.param(  # an object without properties, or open to extra keys, is free-form below the top
+            _closed({"free": {"type": "object"}, "open": _closed({"a": {}}, additionalProperties=True)}),
+            {"free": {"x": 1}, "open": {"y": 2}},
+            [],
+            id="free-form",
+        ),
+    ],
+)
+def test_unknown_nested_keys_in_every_schema_shape(
+    schema: dict[str, Any], context: dict[str, Any], unknown: list[FieldPath]
+) -> None:
+    problems = context_problems(context, GraphSchema("g", schema, None))
+    assert sorted(path for path, _, on_key in problems if on_key) == unknown
+    assert all(message.startswith("unknown context key") for _, message, _ in problems)

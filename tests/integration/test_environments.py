@@ -96,7 +96,7 @@ def test_schemas_pull_writes_what_is_committed(repo: Repo) -> None:
     result = repo.cli("schemas", "pull")
 
     assert result.returncode == 0, result.stderr
-    for graph in ("agent", "legacy", "typed"):
+    for graph in ("agent", "legacy", "nested", "typed"):
         pulled = (repo.root / "schemas" / "graphs" / f"{graph}.json").read_text()
         assert pulled == (REPO_ROOT / "schemas" / "graphs" / f"{graph}.json").read_text()
     assert json.loads(pulled)["graph_id"] == "typed"

@@ -1,0 +1,141 @@
+"""Keys of a context that its graph's JSON Schema does not describe, at every depth the schema describes.
+
+The server drops such keys silently at run time (dataclass, TypedDict and pydantic contexts alike), so a typo
+like ``retrieval: {top_kk: 5}`` would be applied and then ignored. JSON Schema itself lets extra keys through
+unless ``additionalProperties: false``, which generated schemas never say; this walk reads the schema the way
+the graph reads the context instead:
+
+- an object with ``properties`` knows those keys only, unless ``additionalProperties`` is ``true`` (any key) or
+  a schema (any key, whose value is checked against that schema);
+- an object without ``properties`` is free-form (``dict[str, Any]``): nothing below it is checked, except at
+  the top, where no properties at all means the graph declares no context;
+- ``$ref`` (to ``$defs``, ``definitions`` or any local JSON pointer), ``allOf``, ``anyOf`` and ``oneOf`` are
+  followed; in a union a key is unknown only when no alternative knows it;
+- lists are followed through ``items`` and ``prefixItems``.
+
+Pure: no jsonschema, no files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.locations import Path
+
+MAX_REF_DEPTH = 32
+"""References followed to reach one concrete schema (a reference already on the chain is a cycle and stops it)."""
+
+
+@dataclass(frozen=True)
+class UnknownKey:
+    path: Path
+    """Where the key is, e.g. ``("context", "retrieval", "top_kk")``."""
+    known: tuple[str, ...]
+    """The keys the schema describes at that level, for "did you mean"."""
+
+
+def unknown_keys(context: Mapping[str, Any], schema: Mapping[str, Any]) -> list[UnknownKey]:
+    """Every key of ``context`` the schema does not describe. At the top level a schema without properties
+    describes nothing: every key is unknown."""
+    views = _views(schema, schema)
+    if not any(_properties(view) for view in views) and not _open_views(views):
+        return [UnknownKey(("context", key), ()) for key in context]
+    return _walk(context, views, schema, ("context",))
+
+
+def _walk(value: Any, views: list[Mapping[str, Any]], root: Mapping[str, Any], path: Path) -> list[UnknownKey]:
+    if isinstance(value, dict):
+        return _walk_object(value, views, root, path)
+    if isinstance(value, list):
+        found: list[UnknownKey] = []
+        for index, item in enumerate(value):
+            found.extend(_walk(item, _item_views(views, index, root), root, (*path, index)))
+        return found
+    return []
+
+
+def _walk_object(
+    value: dict[str, Any], views: list[Mapping[str, Any]], root: Mapping[str, Any], path: Path
+) -> list[UnknownKey]:
+    described = [view for view in views if _properties(view)]
+    if not described:
+        return _walk_map_values(value, views, root, path)
+    closed = not _open_views(views)
+    known = tuple(dict.fromkeys(key for view in described for key in _properties(view)))
+    found: list[UnknownKey] = []
+    for key, item in value.items():
+        below = [sub for view in described if (sub := _properties(view).get(key)) is not None]
+        if not below:
+            below = [extra for view in views if isinstance(extra := view.get("additionalProperties"), dict)]
+            if not below and closed:
+                found.append(UnknownKey((*path, key), known))
+                continue
+        found.extend(_walk(item, _views_of_all(below, root), root, (*path, key)))
+    return found
+
+
+def _walk_map_values(
+    value: dict[str, Any], views: list[Mapping[str, Any]], root: Mapping[str, Any], path: Path
+) -> list[UnknownKey]:
+    """A free-form object: its keys are anything, but a schema for its values is still followed."""
+    below = [extra for view in views if isinstance(extra := view.get("additionalProperties"), dict)]
+    if not below:
+        return []
+    found: list[UnknownKey] = []
+    for key, item in value.items():
+        found.extend(_walk(item, _views_of_all(below, root), root, (*path, key)))
+    return found
+
+
+def _open_views(views: list[Mapping[str, Any]]) -> bool:
+    """Whether some alternative takes keys it does not list (``additionalProperties: true`` or a schema)."""
+    return any(view.get("additionalProperties") not in (None, False) for view in views)
+
+
+def _properties(view: Mapping[str, Any]) -> Mapping[str, Any]:
+    properties = view.get("properties")
+    return properties if isinstance(properties, dict) else {}
+
+
+def _item_views(views: list[Mapping[str, Any]], index: int, root: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    result: list[Any] = []
+    for view in views:
+        prefix = view.get("prefixItems")
+        if isinstance(prefix, list) and index < len(prefix):
+            result.append(prefix[index])
+        elif isinstance(view.get("items"), dict):
+            result.append(view["items"])
+    return _views_of_all(result, root)
+
+
+def _views_of_all(schemas: list[Any], root: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [view for schema in schemas for view in _views(schema, root)]
+
+
+def _views(schema: Any, root: Mapping[str, Any], chain: frozenset[str] = frozenset()) -> list[Mapping[str, Any]]:
+    """The concrete schemas ``schema`` stands for: itself, what its ``$ref`` points to and the members of its
+    combinators, flattened (each without further references to follow)."""
+    if not isinstance(schema, dict) or len(chain) > MAX_REF_DEPTH:
+        return []
+    views: list[Mapping[str, Any]] = [schema]
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref not in chain:
+        views.extend(_views(_resolve(ref, root), root, chain | {ref}))
+    for combinator in ("allOf", "anyOf", "oneOf"):
+        members = schema.get(combinator)
+        if isinstance(members, list):
+            views.extend(view for member in members for view in _views(member, root, chain))
+    return views
+
+
+def _resolve(ref: str, root: Mapping[str, Any]) -> Any:
+    """A local reference (``#/$defs/Retrieval``); anything else resolves to nothing (not checked)."""
+    if not ref.startswith("#"):
+        return None
+    node: Any = root
+    for part in ref[1:].split("/")[1:]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
