@@ -26,7 +26,6 @@ from reconciler.semantics import (
     full_state_body,
     repair_steps,
     source_of,
-    uncleared_config_keys,
     with_provenance,
 )
 from reconciler.spec import ID_KEY, OWNER_KEY, AssistantSpec
@@ -241,7 +240,6 @@ class _SpecPlanner:
         older = self._older_version_with(desired, live)
         if older is not None:
             return self._set_latest(live, older, "rollback")
-        self._refuse_uncleared_config(desired, live)
         return Update(
             id=self.spec.id,
             assistant_id=live.assistant_id,
@@ -290,16 +288,6 @@ class _SpecPlanner:
         if live.version == pin and same_content(target.content(), live.content()):
             return None
         return self._set_latest(live, target, "pin")
-
-    def _refuse_uncleared_config(self, desired: dict[str, Any], live: LiveAssistant) -> None:
-        """Refuse a plan whose apply could never converge (``semantics.uncleared_config_keys``)."""
-        stuck = uncleared_config_keys(desired, live.content())
-        if stuck:
-            raise self._refuse(
-                ("config",),
-                f"the server keeps config.{', config.'.join(stuck)} when the context is empty; "
-                "set it in the file, or give the assistant a context",
-            )
 
     def _declared_fields_differing(self, target: LiveVersion) -> list[str]:
         declared = comparable(self.spec.content(self.request.owner))

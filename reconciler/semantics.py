@@ -11,8 +11,8 @@ The facts (measured on the in-memory and the Postgres-backed runtimes, see docs/
   ``context`` and a ``config`` without ``configurable``, and ``configurable`` is never compared;
 - metadata is merge-only: a key cannot be removed, only set to null, so null and absent compare equal;
 - a description cannot be set to null on PATCH, only to ``""``, so null and ``""`` compare equal;
-- with an empty context the server keeps every config key it is not sent; ``tags`` can be cleared with ``[]``,
-  other keys cannot be cleared at all;
+- with an empty context the server ignores an empty ``config`` (every old key stays) but replaces the whole
+  config by any non-empty one, so an update that empties both sends ``tags: []`` (equal to no tags);
 - ``set_latest`` on the in-memory runtime restores config, metadata, name and description but not ``context``
   or ``graph_id``; the Postgres-backed runtime restores every field;
 - system assistants (``metadata.created_by == "system"``) are the server's own, one per graph, recreated on
@@ -54,10 +54,6 @@ STRIPPED_CONTEXT_KEYS = frozenset({
 })
 """Context keys (top level only) the server drops without an error; other names of the same kind (``thread_id``,
 ``run_id``) are stored."""
-
-CLEARABLE_WITH_EMPTY_CONTEXT = frozenset({"tags"})
-"""Config keys an update with an empty context can still clear (by sending an empty value)."""
-
 
 def is_system(metadata: dict[str, Any]) -> bool:
     return metadata.get("created_by") == SYSTEM_CREATOR
@@ -167,8 +163,9 @@ def full_state_body(desired: dict[str, Any], live: dict[str, Any]) -> dict[str, 
         if key not in metadata and value is not None:
             metadata[key] = None
     config = {k: v for k, v in (desired.get("config") or {}).items() if k != "configurable"}
-    if not desired.get("context") and (live.get("config") or {}).get("tags") and "tags" not in config:
-        # With an empty context the server keeps the old config keys it is not sent: clear tags explicitly.
+    if not desired.get("context") and not config and set(live.get("config") or {}) - {"configurable"}:
+        # With an empty context the server ignores an empty config, keeping the old keys, but replaces the
+        # whole config by any other: an empty tags list clears every old key.
         config["tags"] = []
     return {
         "graph_id": desired["graph_id"],
@@ -178,15 +175,6 @@ def full_state_body(desired: dict[str, Any], live: dict[str, Any]) -> dict[str, 
         "config": config,
         "metadata": metadata,
     }
-
-
-def uncleared_config_keys(desired: dict[str, Any], live: dict[str, Any]) -> list[str]:
-    """Config keys a full-state update could never clear: with an empty desired context the server keeps
-    every config key it is not sent, and only ``CLEARABLE_WITH_EMPTY_CONTEXT`` can be sent empty."""
-    if desired.get("context"):
-        return []
-    kept = set(live.get("config") or {}) - {"configurable"} - set(desired.get("config") or {})
-    return sorted(kept - CLEARABLE_WITH_EMPTY_CONTEXT)
 
 
 def is_transient_status(status: int | None) -> bool:

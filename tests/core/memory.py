@@ -5,12 +5,19 @@ Modelled, as observed on the real server:
   with ``config.configurable``; ``context`` is mirrored into ``config.configurable``.
 - PATCH: every call makes version max+1 from the CURRENT row; metadata merges shallowly (null is stored,
   keys are never removed); ``context`` replaces and, when non-empty, config becomes ``body config +
-  configurable`` (``context`` alone drops tags); with an EMPTY context, config keys that are not sent stay
-  (§8); ``config`` alone replaces config; omitted fields are kept; null name/description/metadata is a 422.
+  configurable`` (``context`` alone drops tags); with an EMPTY context, an empty ``config`` changes nothing
+  and any other replaces config; ``config`` alone replaces config; omitted fields are kept; null
+  name/description/metadata is a 422.
 - set_latest: makes no version, switches the active row to version N and bumps ``updated_at``.
   ``set_latest_mode`` reproduces broken servers: ``keeps_context`` is the in-memory runtime's bug (context
   and graph_id are NOT restored); ``loses_context`` and ``ignored`` model servers that never honour a pin.
-Not modelled: reserved-key stripping, name/graph filters of search, pagination.
+- ``partial_patch_mode="resets_context"`` is the Postgres-backed runtime: a PATCH without a non-empty
+  ``context`` sets context to ``{}`` and leaves ``config.configurable`` as it was.
+- ``land_next_differently`` makes the next create or PATCH store other values than were sent (no real server
+  does this on purpose; it is what apply's readback exists to catch).
+``MemoryServer.like("inmem" | "pg")`` behaves as that real server does; tests/integration/test_server_contract.py
+runs the same scenario on both and on the real servers and compares every answer.
+Not modelled: reserved-key stripping, name/graph filters of search, pagination, system assistants.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from reconciler.spec import OWNER_KEY
 
 URL = "http://memory.test"
 SetLatestMode = Literal["correct", "keeps_context", "loses_context", "ignored"]
+PartialPatchMode = Literal["keeps_context", "resets_context"]
 Method = Literal["list_owned", "get", "versions", "graph_schema", "create", "update", "set_latest", "delete"]
 T = TypeVar("T")
 
@@ -60,10 +68,16 @@ class MemoryServer:
     """Thread-safe (apply writes with a thread pool). ``calls`` counts every call per protocol method."""
 
     def __init__(
-        self, graphs: dict[str, GraphSchema] | None = None, *, set_latest_mode: SetLatestMode = "correct"
+        self,
+        graphs: dict[str, GraphSchema] | None = None,
+        *,
+        set_latest_mode: SetLatestMode = "correct",
+        partial_patch_mode: PartialPatchMode = "keeps_context",
     ) -> None:
         self.graphs: dict[str, GraphSchema] = dict(graphs or {})
         self.set_latest_mode: SetLatestMode = set_latest_mode
+        self.partial_patch_mode: PartialPatchMode = partial_patch_mode
+        self._landing: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.calls: Counter[str] = Counter()
         self.log: list[tuple[str, str]] = []
         """``(method, assistant_id)`` of every write that took effect, in order."""
@@ -72,6 +86,15 @@ class MemoryServer:
         self._faults: dict[str, list[Fault]] = defaultdict(list)
         self._lock = threading.RLock()
         self._tick = 0
+
+    @classmethod
+    def like(cls, runtime: str, graphs: dict[str, GraphSchema] | None = None) -> MemoryServer:
+        """A fake that answers as the real ``inmem`` or ``pg`` runtime does (checked by the contract test)."""
+        if runtime == "inmem":
+            return cls(graphs, set_latest_mode="keeps_context")
+        if runtime == "pg":
+            return cls(graphs, set_latest_mode="correct", partial_patch_mode="resets_context")
+        raise ValueError(f"no such runtime: {runtime}")
 
     # --- test controls ----------------------------------------------------------------------------
 
@@ -88,6 +111,10 @@ class MemoryServer:
     def fail_next(self, method: Method, error: ServerError | None = None, *, landed: bool = False) -> None:
         """The next call of ``method`` raises ``error`` (default: a 503), after taking effect if ``landed``."""
         self._faults[method].append(Fault(error or transient(), landed))
+
+    def land_next_differently(self, method: Literal["create", "update"], **stored: Any) -> None:
+        """The next ``method`` call succeeds but stores these field values instead of what was sent."""
+        self._landing[method].append(stored)
 
     def reset_calls(self) -> None:
         self.calls.clear()
@@ -150,7 +177,7 @@ class MemoryServer:
                 "config": config,
                 "metadata": dict(body.get("metadata") or {}),
             }
-            row = self._row(assistant_id, 1, content)
+            row = self._row(assistant_id, 1, self._landed("create", content))
             self._versions[assistant_id] = [row]
             self._active[assistant_id] = {**copy.deepcopy(row), "updated_at": row["created_at"]}
             self.log.append(("create", assistant_id))
@@ -171,8 +198,10 @@ class MemoryServer:
             content.update({key: body[key] for key in ("graph_id", "name", "description") if key in body})
             content["metadata"] = {**current["metadata"], **(body.get("metadata") or {})}
             content["context"], content["config"] = _context_and_config(current, body)
+            if self.partial_patch_mode == "resets_context" and not body.get("context"):
+                content["context"] = {}
             number = max(r["version"] for r in self._versions[assistant_id]) + 1
-            row = self._row(assistant_id, number, content)
+            row = self._row(assistant_id, number, self._landed("update", content))
             self._versions[assistant_id].append(row)
             self._active[assistant_id] = {**copy.deepcopy(row), "updated_at": row["created_at"]}
             self.log.append(("update", assistant_id))
@@ -223,6 +252,9 @@ class MemoryServer:
                 raise fault.error
             return result
 
+    def _landed(self, method: str, content: dict[str, Any]) -> dict[str, Any]:
+        return {**content, **self._landing[method].pop(0)} if self._landing[method] else content
+
     def _row(self, assistant_id: str, number: int, content: dict[str, Any]) -> dict[str, Any]:
         return {"assistant_id": assistant_id, "version": number, **copy.deepcopy(content), "created_at": self._now()}
 
@@ -252,7 +284,7 @@ def _context_and_config(current: dict[str, Any], body: dict[str, Any]) -> tuple[
         if context:
             config = {**(sent_config or {}), "configurable": context}
         elif sent_config:
-            config = {**config, **sent_config}
+            config = dict(sent_config)
     elif sent_config:
         config = dict(sent_config)
     return copy.deepcopy(context), copy.deepcopy(config)

@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 
 from reconciler.apply import apply_plan
-from reconciler.errors import PlanError, ServerError, ServerUnreachableError, StalePlanError
-from reconciler.plan import Plan
+from reconciler.errors import ServerError, ServerUnreachableError, StalePlanError
+from reconciler.plan import Plan, Update
 from reconciler.planner import build_plan
 from reconciler.report import ApplyReport, Outcome
 from reconciler.spec import AssistantSpec
@@ -186,27 +186,38 @@ def test_delete_that_already_landed_is_accepted() -> None:
     assert statuses(report) == [("update", "keep", "applied"), ("delete", "gone", "applied")]
 
 
-def test_a_config_key_the_server_cannot_clear_is_refused_at_plan_time() -> None:
+@pytest.mark.parametrize("config", [{"recursion_limit": 5}, {"tags": ["a"]}, {"tags": ["a"], "recursion_limit": 5}])
+def test_emptying_context_and_config_clears_every_config_key(config: dict[str, Any]) -> None:
     server = make_server()
     spec = make_spec("bare")
-    seeded(server, spec, context={"model_name": "openai"}, config={"recursion_limit": 5})
-    with pytest.raises(PlanError) as raised:
-        plan(server, spec)
-    (problem,) = raised.value.problems
-    assert (problem.field, problem.message) == (
-        "config",
-        "the server keeps config.recursion_limit when the context is empty; "
-        "set it in the file, or give the assistant a context",
-    )
-    assert server.calls.get("update", 0) == 0
+    seeded(server, spec, context={"model_name": "openai"}, config=config)
 
+    planned = plan(server, spec)
+    report = apply_plan(planned, server)
 
-def test_empty_context_clears_tags_explicitly() -> None:
-    server = make_server()
-    spec = make_spec("bare")
-    seeded(server, spec, context={"model_name": "openai"}, config={"tags": ["a"]})
-    report = apply_plan(plan(server, spec), server)
+    (update,) = planned.actions
+    assert isinstance(update, Update) and update.body["config"] == {"tags": []}
     assert statuses(report) == [("update", "bare", "applied")]
+    live = server.get(aid("bare"))
+    assert live is not None and live.config == {"tags": []} and live.context == {}
+
+
+# --- readback -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["create", "update"])
+def test_a_write_that_lands_differently_from_what_was_sent_fails_naming_the_fields(method: str) -> None:
+    server = make_server()
+    spec = bot("rb", name="wanted", description="d")
+    if method == "update":
+        seeded(server, spec, name="old name")
+    server.land_next_differently("create" if method == "create" else "update", name="mangled", description="")
+
+    report = apply_plan(plan(server, spec), server)
+
+    (outcome,) = report.outcomes
+    assert (outcome.action, outcome.status) == (method, "failed")
+    assert outcome.message == "read back after the write, these fields differ from what was sent: description, name"
 
 
 # --- update retries -----------------------------------------------------------------------------------
