@@ -1,27 +1,40 @@
 """The httpx implementation of LiveReader / LiveWriter for the LangGraph assistants API.
 
-The only module that imports httpx. Not langgraph-sdk: its ``update`` drops empty metadata, name and
-description, so it cannot send the full-state PATCH the reconciler relies on. Calls that are safe to repeat
-(reads, create with a fixed id, set_latest, delete) are retried with backoff on connection errors, timeouts
-and 5xx; PATCH never is (apply re-reads before it decides to write again).
+The only module that imports httpx, and the one boundary every answer of the server crosses: each response is
+checked here (status, redirect, JSON, shape, every row's fields) and anything else becomes a one-line
+ServerError naming the request and what to check. Nothing past this module sees raw server data.
+
+Not langgraph-sdk: its ``update`` drops empty metadata, name and description, so it cannot send the full-state
+PATCH the reconciler relies on. Calls that are safe to repeat (reads, create with a fixed id, set_latest,
+delete) are retried with backoff on connection errors, timeouts and 5xx; PATCH never is (apply re-reads
+before it decides to write again).
 """
 
 from __future__ import annotations
 
+import base64
+import json as jsonlib
+import re
 import time
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr, ValidationError
 
-from reconciler.errors import ServerError, ServerUnreachableError
+from reconciler.errors import ServerError, ServerUnreachableError, SettingsError
 from reconciler.live import GraphUnavailable, LiveAssistant, LiveVersion
+from reconciler.redact import mask_url, scrub
 from reconciler.schema import GraphSchema
 from reconciler.semantics import SYSTEM_CREATOR
+from reconciler.settings import check_url
 from reconciler.spec import OWNER_KEY
 
 PAGE_SIZE = 1000
 TRANSIENT = (httpx.TransportError,)
+DETAIL_LIMIT = 200
+NOT_THE_API = "check that the URL points at a LangGraph API server (not a proxy, login page or other service)"
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class LangGraphClient:
@@ -35,14 +48,26 @@ class LangGraphClient:
         backoff: float = 0.25,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        headers = {"x-api-key": api_key.get_secret_value()} if api_key else {}
-        self.url = url.rstrip("/")
+        self.url = check_url(url)
+        self.display_url = mask_url(self.url)
+        """The URL as it may be printed: its password masked."""
+        key = api_key.get_secret_value() if api_key else ""
+        if not all(" " < c < "\x7f" for c in key):
+            raise SettingsError(
+                "the API key (LANGGRAPH_API_KEY / LANGSMITH_API_KEY) holds spaces, control or non-ASCII "
+                "characters, which cannot be sent in a header: check the variable's value"
+            )
+        headers = {"x-api-key": key} if key else {}
         self.retries = retries
         self.backoff = backoff
         self.request_count = 0
-        self._http = httpx.Client(
-            base_url=self.url, headers=headers, timeout=httpx.Timeout(timeout, connect=5.0), transport=transport
-        )
+        try:
+            self._http = httpx.Client(
+                base_url=self.url, headers=headers, timeout=httpx.Timeout(timeout, connect=5.0), transport=transport
+            )
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise SettingsError(f"invalid server URL {self.display_url!r}: {mask_url(str(exc))}") from None
+        self._secrets = _secrets_of(key, self._http.base_url)
 
     def close(self) -> None:
         self._http.close()
@@ -56,16 +81,17 @@ class LangGraphClient:
     # --- LiveReader ---------------------------------------------------------------------------------
 
     def list_owned(self, owner: str) -> list[LiveAssistant]:
-        rows = self._paged("/assistants/search", {"metadata": {OWNER_KEY: owner}})
-        return [LiveAssistant.model_validate(row) for row in rows]
+        return self._paged("/assistants/search", {"metadata": {OWNER_KEY: owner}}, LiveAssistant, "assistants")
 
     def get(self, assistant_id: str) -> LiveAssistant | None:
         response = self._request("GET", f"/assistants/{assistant_id}", retry=True, allow=(404,))
-        return None if response.status_code == 404 else LiveAssistant.model_validate(response.json())
+        if response.status_code == 404:
+            return None
+        return self._model(response, self._json(response), LiveAssistant, "an assistant")
 
     def versions(self, assistant_id: str) -> list[LiveVersion]:
-        rows = self._paged(f"/assistants/{assistant_id}/versions", {})
-        return sorted((LiveVersion.model_validate(row) for row in rows), key=lambda v: -v.version)
+        rows = self._paged(f"/assistants/{assistant_id}/versions", {}, LiveVersion, "versions")
+        return sorted(rows, key=lambda v: -v.version)
 
     def graph_schema(self, graph_id: str) -> GraphSchema | GraphUnavailable:
         """Read through the graph's system assistant (its config is empty), else through any assistant of
@@ -76,8 +102,9 @@ class LangGraphClient:
         source = system or self._one_assistant_of(graph_id, {})
         if not source:
             return GraphUnavailable(graph_id, served=True)
-        schemas = self._request("GET", f"/assistants/{source[0]}/schemas", retry=True).json()
-        return GraphSchema(graph_id, schemas.get("context_schema"), schemas.get("config_schema"))
+        response = self._request("GET", f"/assistants/{source[0]}/schemas", retry=True)
+        schemas = self._model(response, self._json(response), _Schemas, "the graph's schemas")
+        return GraphSchema(graph_id, schemas.context_schema, schemas.config_schema)
 
     def graph_ids(self) -> list[str]:
         """Every graph that has an assistant on the server (each served graph has its system assistant
@@ -85,8 +112,8 @@ class LangGraphClient:
         return sorted({assistant.graph_id for assistant in self.list_all()})
 
     def list_all(self, graph_id: str | None = None) -> list[LiveAssistant]:
-        rows = self._paged("/assistants/search", {"graph_id": graph_id} if graph_id else {})
-        return [LiveAssistant.model_validate(row) for row in rows]
+        return self._paged("/assistants/search", {"graph_id": graph_id} if graph_id else {}, LiveAssistant,
+                           "assistants")
 
     def _one_assistant_of(self, graph_id: str, search: dict[str, Any]) -> list[str] | None:
         """The id of one assistant of the graph matching ``search`` (an empty list when there is none), or
@@ -95,42 +122,101 @@ class LangGraphClient:
         response = self._request("POST", "/assistants/search", json=body, retry=True, allow=(404,))
         if response.status_code == 404:
             return None
-        return [str(row["assistant_id"]) for row in response.json()]
+        return [row.assistant_id for row in self._rows(response, LiveAssistant, "assistants")]
 
     # --- LiveWriter ---------------------------------------------------------------------------------
 
     def create(self, body: dict[str, Any]) -> LiveAssistant:
-        return LiveAssistant.model_validate(self._request("POST", "/assistants", json=body, retry=True).json())
+        response = self._request("POST", "/assistants", json=body, retry=True)
+        return self._model(response, self._json(response), LiveAssistant, "the created assistant")
 
     def update(self, assistant_id: str, body: dict[str, Any]) -> LiveAssistant:
         response = self._request("PATCH", f"/assistants/{assistant_id}", json=body, retry=False)
-        return LiveAssistant.model_validate(response.json())
+        return self._model(response, self._json(response), LiveAssistant, "the updated assistant")
 
     def set_latest(self, assistant_id: str, version: int) -> LiveAssistant:
         body = {"version": version}
         response = self._request("POST", f"/assistants/{assistant_id}/latest", json=body, retry=True)
-        return LiveAssistant.model_validate(response.json())
+        return self._model(response, self._json(response), LiveAssistant, "the assistant")
 
     def delete(self, assistant_id: str) -> None:
         self._request("DELETE", f"/assistants/{assistant_id}", retry=True)
 
-    # --- transport ------------------------------------------------------------------------------------
+    # --- the boundary: answers checked -----------------------------------------------------------------
 
-    def _paged(self, path: str, body: dict[str, Any]) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = []
+    def _paged(self, path: str, body: dict[str, Any], model: type[M], what: str) -> list[M]:
+        rows: list[M] = []
         offset = 0
+        previous: list[M] | None = None
         while True:
             page_body = {**body, "limit": PAGE_SIZE, "offset": offset}
             response = self._request("POST", path, json=page_body, retry=True)
-            page = response.json()
+            page = self._rows(response, model, what, first_index=len(rows))
+            if previous is not None and page and page == previous:
+                raise self._unexpected(response, f"the page at offset {offset} repeats the previous one")
             rows.extend(page)
-            next_offset = response.headers.get("x-pagination-next")
+            next_offset = self._next_offset(response, offset)
             if next_offset is not None and page:
-                offset = int(next_offset)
+                offset = next_offset
             elif len(page) == PAGE_SIZE and next_offset is None and "x-pagination-total" not in response.headers:
                 offset += PAGE_SIZE
             else:
                 return rows
+            previous = page
+
+    def _next_offset(self, response: httpx.Response, offset: int) -> int | None:
+        header = response.headers.get("x-pagination-next")
+        if header is None:
+            return None
+        if not header.strip().isdigit() or int(header) <= offset:
+            raise self._unexpected(response, f"header x-pagination-next {header[:20]!r} is not an offset past {offset}")
+        return int(header)
+
+    def _json(self, response: httpx.Response) -> Any:
+        content = response.content
+        if not content.strip():
+            raise self._unexpected(response, "an empty body instead of JSON")
+        try:
+            return jsonlib.loads(content)
+        except RecursionError:
+            raise self._unexpected(response, "JSON nested too deeply to read") from None
+        except ValueError as exc:
+            if _looks_like_html(response):
+                raise self._unexpected(response, f"{_html_page(response)} instead of JSON") from None
+            reason = f"invalid JSON ({exc})" if isinstance(exc, jsonlib.JSONDecodeError) else "invalid JSON"
+            raise self._unexpected(response, f"{reason}; the answer may be cut off") from None
+
+    def _rows(self, response: httpx.Response, model: type[M], what: str, *, first_index: int = 0) -> list[M]:
+        data = self._json(response)
+        if not isinstance(data, list):
+            raise self._unexpected(response, f"expected a list of {what}, got {_shape(data)}")
+        return [self._model(response, row, model, f"{what} (row {first_index + i})") for i, row in enumerate(data)]
+
+    def _model(self, response: httpx.Response, data: Any, model: type[M], what: str) -> M:
+        if not isinstance(data, dict):
+            raise self._unexpected(response, f"expected {what} as an object, got {_shape(data)}")
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            # Messages and field paths only: the input values can be secrets from a context.
+            error = exc.errors()[0]
+            field = ".".join(str(part) for part in error["loc"]) or "(top level)"
+            more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+            raise self._unexpected(response, f"{what}: {field}: {error['msg']}{more}") from None
+        except RecursionError:
+            raise self._unexpected(response, f"{what}: nested too deeply to read") from None
+
+    def _unexpected(self, response: httpx.Response, problem: str) -> ServerError:
+        where = f"{response.request.method} {mask_url(str(response.request.url))} -> {response.status_code}"
+        problem = self._clean(problem)
+        return ServerError(f"{where}: unexpected answer: {problem}; {NOT_THE_API}", url=self.display_url,
+                           status=response.status_code)
+
+    def _clean(self, text: str) -> str:
+        """One line, no secrets, no more than DETAIL_LIMIT characters of anything the server sent."""
+        return mask_url(scrub(" ".join(text.split()), self._secrets))
+
+    # --- transport ------------------------------------------------------------------------------------
 
     def _request(
         self,
@@ -142,6 +228,7 @@ class LangGraphClient:
         allow: tuple[int, ...] = (),
     ) -> httpx.Response:
         attempts = 1 + (self.retries if retry else 0)
+        where = f"{method} {self.display_url}{mask_url(path)}"
         for attempt in range(attempts):
             last = attempt == attempts - 1
             self.request_count += 1
@@ -150,10 +237,16 @@ class LangGraphClient:
             except TRANSIENT as exc:
                 if last:
                     raise ServerUnreachableError(
-                        f"{method} {self.url}{path} failed: {type(exc).__name__}: {exc or 'no response'}; "
+                        f"{where} failed: {type(exc).__name__}: {self._clean(str(exc)) or 'no response'}; "
                         "check --url / RECONCILER_URL and that the server is up",
-                        url=self.url,
+                        url=self.display_url,
                     ) from exc
+            except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, UnicodeError) as exc:
+                raise ServerError(
+                    f"{where} failed: {type(exc).__name__}: {self._clean(str(exc))[:DETAIL_LIMIT]}; "
+                    "check --url / RECONCILER_URL",
+                    url=self.display_url,
+                ) from exc
             else:
                 if response.status_code < 500 or last:
                     return self._checked(response, allow)
@@ -162,11 +255,18 @@ class LangGraphClient:
 
     def _checked(self, response: httpx.Response, allow: tuple[int, ...]) -> httpx.Response:
         status = response.status_code
-        if status < 400 or status in allow:
+        if status in allow or 200 <= status < 300:
             return response
-        request = response.request
-        where = f"{request.method} {request.url}"
-        detail = _detail(response)
+        where = f"{response.request.method} {mask_url(str(response.request.url))}"
+        if 300 <= status < 400:
+            location = response.headers.get("location", "")
+            target = f" to {self._clean(location)[:DETAIL_LIMIT]}" if location else ""
+            raise ServerError(
+                f"{where} -> {status}: redirected{target}; reconciler does not follow redirects: "
+                f"use the API server's own URL ({NOT_THE_API})",
+                url=self.display_url,
+                status=status,
+            )
         hint = {
             401: "the server refused the credentials: set LANGGRAPH_API_KEY or LANGSMITH_API_KEY",
             403: "the API key is not allowed to do this: check its permissions",
@@ -174,19 +274,54 @@ class LangGraphClient:
             409: "conflict with the server's current state",
             422: "the server refused the request",
         }.get(status, "server error" if status >= 500 else "request refused")
-        raise ServerError(f"{where} -> {status}: {hint}: {detail}", url=self.url, status=status)
+        raise ServerError(f"{where} -> {status}: {hint}: {self._detail(response)}", url=self.display_url,
+                          status=status)
+
+    def _detail(self, response: httpx.Response) -> str:
+        """The server's reason, on one line. A schema validation error quotes the offending request value
+        (first line and ``On instance[...]:`` block), which can be a secret from the body: only where it failed
+        is kept. Secrets the server echoes back (the API key, the URL's password) are scrubbed."""
+        if _looks_like_html(response):
+            return self._clean(_html_page(response))
+        try:
+            data = jsonlib.loads(response.content)
+        except (ValueError, RecursionError):
+            return self._clean(response.text)[:DETAIL_LIMIT] or "(empty body)"
+        text = str(data["detail"]) if isinstance(data, dict) and "detail" in data else str(data)
+        if "\n\nFailed validating" in text:
+            parts = text.split("\n\n")
+            where = [p.splitlines()[0].rstrip(":") for p in parts if p.startswith(("Failed validating", "On instance"))]
+            text = "; ".join(where) + " (value not shown)"
+        return self._clean(text)[:DETAIL_LIMIT] or "(empty detail)"
 
 
-def _detail(response: httpx.Response) -> str:
-    """The server's reason. A schema validation error quotes the offending request value (first line and
-    ``On instance[...]:`` block), which can be a secret from the body: only where it failed is kept."""
-    try:
-        data = response.json()
-    except ValueError:
-        return response.text[:300] or "(empty body)"
-    text = str(data["detail"]) if isinstance(data, dict) and "detail" in data else str(data)
-    if "\n\nFailed validating" in text:
-        parts = text.split("\n\n")
-        where = [p.splitlines()[0].rstrip(":") for p in parts if p.startswith(("Failed validating", "On instance"))]
-        text = "; ".join(where) + " (value not shown)"
-    return text.strip()[:300]
+class _Schemas(BaseModel):
+    """``GET /assistants/{id}/schemas``: the parts the reconciler reads."""
+
+    context_schema: dict[str, Any] | None = None
+    config_schema: dict[str, Any] | None = None
+
+
+def _secrets_of(api_key: str, base_url: httpx.URL) -> list[str]:
+    """Values no message may contain: the API key, the URL's password and the Basic header made of it."""
+    secrets = [api_key]
+    if base_url.password:
+        pair = f"{base_url.username}:{base_url.password}".encode()
+        secrets += [base_url.password, base64.b64encode(pair).decode()]
+    return [secret for secret in secrets if secret]
+
+
+def _shape(data: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(data), "a number"
+    )
+
+
+def _looks_like_html(response: httpx.Response) -> bool:
+    return "html" in response.headers.get("content-type", "") or response.content.lstrip()[:1] == b"<"
+
+
+def _html_page(response: httpx.Response) -> str:
+    title = re.search(r"<title[^>]*>(.*?)</title>", response.text[:5000], re.IGNORECASE | re.DOTALL)
+    named = f" ({' '.join(title.group(1).split())[:80]!r})" if title and title.group(1).strip() else ""
+    return f"an HTML page{named}"

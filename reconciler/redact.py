@@ -1,7 +1,10 @@
-"""Masking of secrets. Every rendering of a plan or report goes through here before it is printed.
+"""Masking of secrets. Every rendering of a plan, report or error goes through here before it is printed.
 
-A value is secret when the graph's schema marks its context key ``writeOnly`` / ``format: password``, or
-when any key on its path looks like a secret (``*key*``, ``*token*``, ``*secret*``, ``*password*``).
+A value is secret when the graph's schema marks its context key ``writeOnly`` / ``format: password``, when
+it comes from ``!env``, or when a key on its path has a secret's name (``looks_secret``: the rules are in
+the README's "Secrets" section). A URL's password and secret-looking query parameters are masked wherever
+a URL is printed (``mask_url``), and values known to be secret (the API key) are scrubbed from any text a
+server sends back (``scrub``).
 """
 
 from __future__ import annotations
@@ -11,6 +14,9 @@ from collections.abc import Iterable
 from typing import Any
 
 MASK = "(sensitive)"
+URL_MASK = "***"
+MIN_SCRUBBED_LENGTH = 4
+"""Shorter "secrets" are not scrubbed from text: replacing every ``a`` in a message protects nothing."""
 _SECRET_WORD_ENDINGS = (
     "key",
     "keys",
@@ -54,3 +60,30 @@ def mask(value: Any, *, sensitive: bool = False) -> Any:
     if isinstance(value, list):
         return [mask(v) for v in value]
     return value
+
+
+_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/?#@\s]*)@")
+_QUERY_PARAMETER = re.compile(r"(?P<lead>[?&;](?P<name>[^=&#\s]+)=)(?P<value>[^&#\s]*)")
+
+
+def mask_url(text: str) -> str:
+    """``text`` (a URL, or a message quoting URLs) with each URL's credentials masked: ``user:pw@`` becomes
+    ``user:***@``, a bare ``token@`` becomes ``***@``, and secret-looking query parameters (``?api_key=``)
+    lose their value. Works on malformed URLs too (``http://u:pw@[::1``): no parsing that could fail."""
+
+    def userinfo(match: re.Match[str]) -> str:
+        user, colon, _ = match["userinfo"].partition(":")
+        return f"{match['scheme']}{user}:{URL_MASK}@" if colon else f"{match['scheme']}{URL_MASK}@"
+
+    def parameter(match: re.Match[str]) -> str:
+        return match["lead"] + (URL_MASK if looks_secret(match["name"]) else match["value"])
+
+    return _QUERY_PARAMETER.sub(parameter, _USERINFO.sub(userinfo, text))
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every occurrence of each known secret value replaced by MASK (a server may echo the
+    ``x-api-key`` header or the URL's password back in an error body)."""
+    for secret in sorted({s for s in secrets if len(s) >= MIN_SCRUBBED_LENGTH}, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text

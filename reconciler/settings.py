@@ -71,7 +71,33 @@ class Settings:
             raise SettingsError(
                 "no server URL: pass --url, set RECONCILER_URL, or set `url` in reconciler.yaml"
             )
-        return url.rstrip("/")
+        return check_url(url)
+
+
+def check_url(url: str) -> str:
+    """``url`` without trailing slashes, or a SettingsError saying what is wrong with it (password masked)."""
+    from urllib.parse import urlsplit
+
+    from reconciler.redact import mask_url
+
+    shown = mask_url(url)
+    where = "check --url, RECONCILER_URL or `url` in reconciler.yaml"
+    if any(c.isspace() or not c.isprintable() for c in url):
+        raise SettingsError(f"invalid server URL {shown!r}: it must not contain spaces or control characters; {where}")
+    try:
+        parsed = urlsplit(url)
+        port = parsed.port
+    except ValueError as exc:
+        raise SettingsError(f"invalid server URL {shown!r}: {exc}; {where}") from None
+    if "://" not in url:
+        raise SettingsError(f"invalid server URL {shown!r}: no scheme (did you mean 'http://{shown}'?); {where}")
+    if parsed.scheme not in ("http", "https"):
+        raise SettingsError(f"invalid server URL {shown!r}: only http:// and https:// are supported; {where}")
+    if not parsed.hostname or port == 0:
+        raise SettingsError(f"invalid server URL {shown!r}: no host{' or port' if port == 0 else ''}; {where}")
+    if parsed.query or parsed.fragment or url.endswith(("?", "#")):
+        raise SettingsError(f"invalid server URL {shown!r}: a server URL takes no '?query' or '#fragment'; {where}")
+    return url.rstrip("/")
 
 
 DEFAULT_TIMEOUT = 30.0

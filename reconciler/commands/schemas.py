@@ -18,7 +18,7 @@ def pull(settings: Settings, url: str | None, graphs: tuple[str, ...]) -> int:
         for graph_id in graph_ids:
             schema = client.graph_schema(graph_id)
             if isinstance(schema, GraphUnavailable):
-                raise SettingsError(schema.describe(client.url))
+                raise SettingsError(schema.describe(client.display_url))
             path = schema_file(settings.schemas_dir, graph_id)
             path.parent.mkdir(parents=True, exist_ok=True)
             text = serialise_schema(schema)
