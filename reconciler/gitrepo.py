@@ -88,3 +88,21 @@ def files_at(root: Path, commit: str, directory: Path) -> list[Path] | None:
     if found is None:
         return None
     return [top / line for line in found.splitlines() if line]
+
+
+class GitHistory:
+    """``pins.History`` over the git repository that holds ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def resolve(self, ref: str) -> str | None:
+        return resolve_commit(self.root, ref)
+
+    def read(self, commit: str, file: str) -> bytes | None:
+        return show_file(self.root, commit, Path(file))
+
+
+def history_for(root: Path) -> GitHistory | None:
+    """The repository's history, or None outside git."""
+    return GitHistory(root) if toplevel(root) is not None else None

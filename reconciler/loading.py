@@ -16,6 +16,7 @@ from reconciler.documents import read_all_documents
 from reconciler.errors import Problem
 from reconciler.locations import Path, describe, format_path, quote
 from reconciler.overlay import apply_overlays
+from reconciler.pins import History, resolve_commit_pins
 from reconciler.semantics import STRIPPED_CONTEXT_KEYS, STRIPPED_METADATA_KEYS
 from reconciler.spec import AssistantSpec, RunnableConfigSpec, default_assistant_id
 from reconciler.yamlio import Document
@@ -47,14 +48,18 @@ class LoadResult:
     context_targets: list[ContextTarget]
 
 
-def load_desired_state(directory: FilePath, overlay_dir: FilePath | None = None) -> LoadResult:
-    """Read and check the format of every assistant file (patched by the environment's overlays, if any),
-    collecting every problem."""
+def load_desired_state(
+    directory: FilePath, overlay_dir: FilePath | None = None, history: History | None = None
+) -> LoadResult:
+    """Read and check the format of every assistant file (patched by the environment's overlays, if any,
+    commit pins replaced by the content they name), collecting every problem."""
     documents, problems = read_all_documents(directory)
     sourced = [(document, SpecSource(document.file, document.source_map)) for document in documents]
     if overlay_dir is not None:
         sourced, overlay_problems = apply_overlays(sourced, overlay_dir)
         problems.extend(overlay_problems)
+    sourced, pin_problems = resolve_commit_pins(sourced, overlay_dir, history)
+    problems.extend(pin_problems)
     specs: list[tuple[AssistantSpec, SpecSource]] = []
     targets: list[ContextTarget] = []
     for document, source in sourced:

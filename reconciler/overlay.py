@@ -82,3 +82,15 @@ def _overlay_problem(overlay: Document, by_id: dict[str, int], seen: dict[str, D
         message = f"patched twice; first at {earlier.file}:{earlier.source_map.locate(('id',)).line}"
         return Problem(overlay.file, position.line, position.col, spec_id, "id", message)
     return None
+
+
+def overlay_patches(overlay_dir: FilePath) -> dict[str, dict[str, Any]]:
+    """The patch each overlay document makes, by assistant id (the first, where one is patched twice)."""
+    if not overlay_dir.is_dir():
+        return {}
+    overlays, _ = read_all_documents(overlay_dir)
+    patches: dict[str, dict[str, Any]] = {}
+    for overlay in overlays:
+        if isinstance(overlay.value, dict) and isinstance(overlay.value.get("id"), str):
+            patches.setdefault(overlay.value["id"], overlay.value)
+    return patches

@@ -21,6 +21,7 @@ from reconciler.plan import Cause, Change, Create, Delete, Expected, Plan, Repai
 from reconciler.redact import is_sensitive_path
 from reconciler.schema import GraphSchema, sensitive_context_keys
 from reconciler.semantics import (
+    commit_of,
     comparable,
     create_body,
     full_state_body,
@@ -33,6 +34,12 @@ from reconciler.spec import ID_KEY, OWNER_KEY, AssistantSpec
 ActionType = Create | Update | SetLatest | Delete
 
 DEFAULT_MAX_DELETES = 10
+
+NUMERIC_PIN_HINT = (
+    "numeric pins name a version of one server: pin by commit instead (`pin: {commit: <sha>}` runs the content "
+    "this file had at that commit, on every server), or put the numeric pin in this environment's overlay "
+    "(environments/<env>/*.yaml)"
+)
 
 
 @dataclass(frozen=True)
@@ -232,11 +239,14 @@ class _SpecPlanner:
                 f"assistant {live.assistant_id} is owned by {live.owner!r}, not {self.request.owner!r}; "
                 "not taking it over",
             )
-        if self.spec.pin is not None:
-            return self._pin(live)
+        if self.spec.version_pin is not None:
+            return self._pin(live, self.spec.version_pin)
         desired = self._desired()
         if same_content(desired, live.content()):
             return None
+        pinned = self._version_of_commit(desired, live)
+        if pinned is not None:
+            return self._set_latest(live, pinned, "pin")
         older = self._older_version_with(desired, live)
         if older is not None:
             return self._set_latest(live, older, "rollback")
@@ -252,8 +262,12 @@ class _SpecPlanner:
         )
 
     def _create(self) -> ActionType:
-        if self.spec.pin not in (None, 1):
-            raise self._refuse(("pin",), f"pins version {self.spec.pin} but the assistant does not exist yet")
+        if self.spec.version_pin not in (None, 1):
+            raise self._refuse(
+                ("pin",),
+                f"pins version {self.spec.version_pin} but the assistant does not exist on {self.request.server} yet; "
+                + NUMERIC_PIN_HINT,
+            )
         desired = self._desired()
         body = create_body(self.spec.resolved_assistant_id, desired)
         return Create(
@@ -266,14 +280,30 @@ class _SpecPlanner:
         )
 
     def _desired(self) -> dict[str, Any]:
-        """What a write of this spec sends: its content, with provenance."""
-        return with_provenance(self.spec.content(self.request.owner), self.request.commit)
+        """What a write of this spec sends: its content, with provenance (a commit pin's content records the
+        pinned commit, which is where it was read from)."""
+        commit = self.spec.commit_pin or self.request.commit
+        return with_provenance(self.spec.content(self.request.owner), commit)
 
-    def _pin(self, live: LiveAssistant) -> ActionType | None:
-        pin = self.spec.pin
+    def _version_of_commit(self, desired: dict[str, Any], live: LiveAssistant) -> LiveVersion | None:
+        """For a commit pin: the newest version the reconciler wrote from that commit with this content."""
+        if self.spec.commit_pin is None:
+            return None
+        for version in self.versions(live.assistant_id):
+            content = version.content()
+            if commit_of(content) == self.spec.commit_pin and source_of(content) == "reconciler":
+                if version.version != live.version and same_content(desired, content):
+                    return version
+        return None
+
+    def _pin(self, live: LiveAssistant, pin: int) -> ActionType | None:
         target = next((v for v in self.versions(live.assistant_id) if v.version == pin), None)
         if target is None:
-            raise self._refuse(("pin",), f"version {pin} does not exist (active version is {live.version})")
+            raise self._refuse(
+                ("pin",),
+                f"version {pin} does not exist on {self.request.server} (active version is {live.version}); "
+                + NUMERIC_PIN_HINT,
+            )
         differing = self._declared_fields_differing(target)
         if differing:
             fields = ", ".join(differing)

@@ -7,13 +7,14 @@ comparable full state that ``diff`` and ``plan`` use).
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 from pydantic_core import PydanticCustomError
 
-from reconciler.locations import quote
+from reconciler.locations import describe, quote
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
 
@@ -85,6 +86,40 @@ def _normalise_uuid(value: str | None) -> str | None:
         raise PydanticCustomError("bad_uuid", "{value} is not a UUID", {"value": quote(value)}) from None
 
 
+class CommitPin(BaseModel):
+    """``pin: {commit: <sha>}``: run the content this assistant's file had at that git commit."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, use_attribute_docstrings=True)
+
+    commit: Annotated[StrictStr, Field(pattern=r"^[0-9a-f]{4,40}$")]
+    """A git commit id or a prefix of one (at least 4 hex digits)."""
+
+
+_PIN_FORM = "{commit: <git commit id or prefix>}"
+
+
+def _check_pin(value: object) -> object:
+    """One clear message for a bad pin, instead of one per member of the union."""
+    if value is None or isinstance(value, CommitPin):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 1:
+            raise PydanticCustomError("pin_range", "must be >= 1, got number {value}", {"value": value})
+        return value
+    if isinstance(value, dict):
+        if set(value) != {"commit"} or not isinstance(value["commit"], str):
+            raise PydanticCustomError("pin_commit", "expected {form}", {"form": _PIN_FORM})
+        commit = value["commit"].strip().lower()
+        if not re.match(r"^[0-9a-f]{4,40}$", commit):
+            raise PydanticCustomError(
+                "pin_commit", "{commit} is not a git commit id (4 to 40 hex digits)", {"commit": repr(value["commit"])}
+            )
+        return CommitPin(commit=commit)
+    raise PydanticCustomError(
+        "pin_type", "expected a version number or {form}, got {got}", {"form": _PIN_FORM, "got": describe(value)}
+    )
+
+
 class AssistantSpec(BaseModel):
     """One assistant as declared in git."""
 
@@ -112,11 +147,23 @@ class AssistantSpec(BaseModel):
     """RunnableConfig without `configurable` (tags, recursion_limit, ...)."""
     metadata: dict[str, Any] | None = None
     """Free metadata; keys starting with `reconciler/` are reserved."""
-    pin: Annotated[StrictInt, Field(ge=1)] | None = None
-    """The active version must be this version (set_latest). Content fields may then be omitted."""
+    pin: Annotated[StrictInt, Field(ge=1)] | CommitPin | None = None
+    """A version number of this server (set_latest; content fields may then be omitted), or
+    `{commit: <sha>}`: the content this file had at that git commit, on every server."""
 
     _check_metadata = field_validator("metadata")(_refuse_reserved_metadata)
     _check_assistant_id = field_validator("assistant_id")(_normalise_uuid)
+    _check_pin = field_validator("pin", mode="before")(_check_pin)
+
+    @property
+    def version_pin(self) -> int | None:
+        """The pinned version number (a numeric pin), else None."""
+        return self.pin if isinstance(self.pin, int) else None
+
+    @property
+    def commit_pin(self) -> str | None:
+        """The pinned commit (a commit pin, resolved to 40 hex digits by loading), else None."""
+        return self.pin.commit if isinstance(self.pin, CommitPin) else None
 
     @property
     def resolved_assistant_id(self) -> str:

@@ -63,6 +63,11 @@ def read_documents(path: FilePath, display: str) -> tuple[list[Document], list[P
         data = path.read_bytes()
     except OSError as exc:
         return [], [Problem(display, 1, 1, message=f"cannot read the file: {exc.strerror or exc}")]
+    return parse_documents(data, display)
+
+
+def parse_documents(data: bytes, display: str) -> tuple[list[Document], list[Problem]]:
+    """Every document of YAML ``data`` (a file's bytes, or a file as it was at a commit)."""
     try:
         text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:

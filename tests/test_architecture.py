@@ -24,6 +24,7 @@ CORE = (
     "schema",
     "unknown_keys",
     "semantics",
+    "pins",
     "live",
     "diff",
     "plan",

@@ -106,7 +106,8 @@ def test_wrong_types_everywhere(workdir: Path) -> None:
 
 def test_boolean_is_not_an_integer(workdir: Path) -> None:
     assert _one_file(workdir, "id: bot\ngraph_id: agent\npin: true\n") == [
-        "assistants.d/x.yaml:3:6: bot: pin: expected an integer, got boolean true"
+        "assistants.d/x.yaml:3:6: bot: pin: expected a version number or {commit: <git commit id or prefix>}, "
+        "got boolean true"
     ]
 
 

@@ -46,10 +46,13 @@ class CheckedDesiredState:
 def load_and_check(settings: Settings, assistants_dir: Path | None = None, schemas_dir: Path | None = None
                    ) -> CheckedDesiredState:
     """Offline validation: the file format, then every context against its graph's schema."""
+    from reconciler.gitrepo import history_for
     from reconciler.loading import load_desired_state
     from reconciler.schema import check_contexts
 
-    loaded = load_desired_state(assistants_dir or settings.assistants_dir, settings.overlay_dir)
+    loaded = load_desired_state(
+        assistants_dir or settings.assistants_dir, settings.overlay_dir, history_for(settings.root)
+    )
     schemas, context_problems = check_contexts(loaded.context_targets, schemas_dir or settings.schemas_dir)
     if loaded.problems or context_problems:
         raise InvalidSpecError([*loaded.problems, *context_problems])
@@ -63,6 +66,8 @@ class PlanOptions:
     only: tuple[str, ...] = ()
     commit: str | None = None
     """``--commit``: the git commit to record on every version written (default: HEAD, when clean)."""
+    skip_numeric_pins: bool = False
+    """Leave out assistants pinned to a version number (dry-run: those numbers belong to another server)."""
     max_deletes: int | None = None
     """``--max-deletes N``: allow up to N deletes (and deleting every managed assistant)."""
 
@@ -125,8 +130,11 @@ def plan_from_files(settings: Settings, options: PlanOptions, client: LiveReader
     if options.prune and options.only:
         raise SettingsError("--prune cannot be combined with --only: pruning needs the whole desired state")
     checked = load_and_check(settings)
+    desired = checked.desired
+    if options.skip_numeric_pins:
+        desired = _without_numeric_pins(desired)
     request = PlanRequest(
-        desired=checked.desired,
+        desired=desired,
         schemas=checked.schemas,
         owner=settings.owner,
         server=settings.server_url(options.url),
@@ -137,3 +145,13 @@ def plan_from_files(settings: Settings, options: PlanOptions, client: LiveReader
         allowed_deletes=options.max_deletes,
     )
     return PlannedFromFiles(build_plan(request, client), checked)
+
+
+def _without_numeric_pins(desired: DesiredState) -> DesiredState:
+    from dataclasses import replace
+
+    for spec in desired.specs:
+        if spec.version_pin is not None:
+            warn(f"skipped {spec.id}: pin {spec.version_pin} is a version number of one server (pin by commit to "
+                 "include it)")
+    return replace(desired, specs=tuple(spec for spec in desired.specs if spec.version_pin is None))

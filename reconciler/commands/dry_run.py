@@ -18,12 +18,13 @@ def run(settings: Settings, config: Path) -> int:
     from reconciler.apply import apply_plan
     from reconciler.client import LangGraphClient
     from reconciler.devserver import dev_server
+    from reconciler.gitrepo import history_for
     from reconciler.live import GraphUnavailable
     from reconciler.loading import load_desired_state
     from reconciler.render import render
     from reconciler.schema import load_schemas, schema_file
 
-    loaded = load_desired_state(settings.assistants_dir, settings.overlay_dir)
+    loaded = load_desired_state(settings.assistants_dir, settings.overlay_dir, history_for(settings.root))
     if loaded.problems:
         raise InvalidSpecError(loaded.problems)
     graph_ids = sorted({spec.graph_id for spec in loaded.desired.specs})
@@ -42,7 +43,7 @@ def run(settings: Settings, config: Path) -> int:
             path = schema_file(local.schemas_dir, graph_id)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(serialise_schema(schema), encoding="utf-8")
-        options = PlanOptions(url=server.url)
+        options = PlanOptions(url=server.url, skip_numeric_pins=True)
         first = make_plan(local, options, client)
         say(render(first, "text", color=sys.stdout.isatty()))
         report = apply_plan(first, client)

@@ -7,7 +7,7 @@ import pytest
 from reconciler.errors import PlanError
 from reconciler.live import LiveAssistant
 from reconciler.plan import Change, Create, Delete, Expected, Plan, Repair, SetLatest, Update
-from reconciler.planner import build_plan, desired_digest
+from reconciler.planner import NUMERIC_PIN_HINT, build_plan, desired_digest
 from reconciler.schema import GraphSchema
 from reconciler.semantics import content_digest, with_provenance
 from reconciler.semantics import full_state_body as update_body
@@ -321,7 +321,8 @@ def test_pin_on_the_active_version_whose_row_diverged_is_set_again() -> None:
 def test_pin_of_a_missing_version_is_an_error() -> None:
     server, _ = pinned_server()
     assert plan_problems(server, make_spec("support-bot", pin=7)) == [
-        "assistants.d/support-bot.yaml:3:6: support-bot: pin: version 7 does not exist (active version is 3)"
+        "assistants.d/support-bot.yaml:3:6: support-bot: pin: version 7 does not exist on http://memory.test "
+        "(active version is 3); " + NUMERIC_PIN_HINT
     ]
 
 
@@ -336,7 +337,8 @@ def test_pin_with_declared_fields_that_differ_names_them() -> None:
 
 def test_pin_on_an_assistant_that_does_not_exist_yet() -> None:
     assert plan_problems(make_server(), make_spec("new-bot", pin=2)) == [
-        "assistants.d/new-bot.yaml:3:6: new-bot: pin: pins version 2 but the assistant does not exist yet"
+        "assistants.d/new-bot.yaml:3:6: new-bot: pin: pins version 2 but the assistant does not exist on "
+        "http://memory.test yet; " + NUMERIC_PIN_HINT
     ]
     (create,) = plan(make_server(), make_spec("new-bot", pin=1)).actions
     assert isinstance(create, Create)
