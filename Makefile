@@ -11,7 +11,7 @@ RECONCILER_TEST_SERVERS ?= inmem,pg
 export RECONCILER_TEST_SERVERS
 TEST_SERVERS_DEPS := $(if $(findstring pg,$(RECONCILER_TEST_SERVERS)),pg-runtime)
 
-.PHONY: install pg-runtime lint lint-workflows unit test demo bench assistant-schema clean
+.PHONY: install pg-runtime lint lint-workflows unit test demo bench assistant-schema workflows clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ bench: install
 assistant-schema: install
 	$(BIN)/python -c "from reconciler.spec import file_format_json_schema_text as t; print(t(), end='')" \
 		> schemas/assistant.schema.json
+
+# This repository's workflows are the templates `reconciler init` writes, installing from this checkout.
+workflows: install
+	$(BIN)/python -c "from reconciler.templates import WorkflowOptions as O, render_workflows as r; \
+		[open(f'.github/workflows/{n}', 'w').write(t) for n, t in r(O(pip_spec='.')).items()]"
 
 clean:
 	rm -rf $(VENV) .venv-pg .mypy_cache .ruff_cache .pytest_cache

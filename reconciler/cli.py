@@ -1,7 +1,9 @@
 """The ``reconciler`` command line: typer parses flags and hands plain values to ``commands/<command>.py``.
 
 The only module that imports typer; it maps ReconcilerError to exit codes and never prints a traceback
-with locals (they can hold API keys).
+with locals (they can hold API keys). Help is click's plain rendering with a metavar on every option, so it shows
+``--url URL`` rather than Python types. Commands work on the project of the nearest reconciler.yaml at or above
+the current folder (``settings.find_root``).
 """
 
 from __future__ import annotations
@@ -21,8 +23,11 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
 )
-schemas_app = typer.Typer(help="Graph schemas committed under schemas/graphs/.", no_args_is_help=True)
+schemas_app = typer.Typer(
+    help="Graph schemas committed under schemas/graphs/.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(schemas_app, name="schemas")
 
 
@@ -35,22 +40,46 @@ class PlanFormat(StrEnum):
 class ReportFormat(StrEnum):
     text = "text"
     json = "json"
+    markdown = "markdown"
 
 
-DirOption = Annotated[Path | None, typer.Option("--dir", help="Assistant files (default: assistants.d).")]
-SchemasOption = Annotated[Path | None, typer.Option("--schemas", help="Schemas folder (default: schemas).")]
-EnvOption = Annotated[str | None, typer.Option("--env", help="Environment in reconciler.yaml (URL, owner, overlays).")]
+class ValidateFormat(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+class ListFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+DirOption = Annotated[
+    Path | None, typer.Option("--dir", metavar="DIR", help="Assistant files (default: assistants.d).")
+]
+SchemasOption = Annotated[
+    Path | None, typer.Option("--schemas", metavar="DIR", help="Schemas folder (default: schemas).")
+]
+EnvOption = Annotated[
+    str | None,
+    typer.Option("--env", metavar="ENV", help="Environment in reconciler.yaml (URL, owner, overlays)."),
+]
 UrlOption = Annotated[
-    str | None, typer.Option("--url", help="Server URL (default: $RECONCILER_URL, then reconciler.yaml).")
+    str | None,
+    typer.Option(
+        "--url", metavar="URL", help="Server URL (default: the --env entry's url, $RECONCILER_URL, reconciler.yaml)."
+    ),
 ]
 PruneOption = Annotated[bool, typer.Option("--prune", help="Delete managed assistants no longer in the files.")]
 OnlyOption = Annotated[
-    list[str] | None, typer.Option("--only", help="Only these assistant ids (repeatable, globs like 'support-*').")
+    list[str] | None,
+    typer.Option("--only", metavar="ID", help="Only these assistant ids (repeatable, globs like 'support-*')."),
 ]
 CommitOption = Annotated[
     str | None,
     typer.Option(
         "--commit",
+        metavar="SHA",
         help="Git commit recorded on every version written (default: $RECONCILER_COMMIT, then HEAD when clean).",
     ),
 ]
@@ -59,15 +88,41 @@ MaxDeletesOption = Annotated[
     typer.Option(
         "--max-deletes",
         min=0,
+        metavar="N",
         help="Allow up to N deletes, deleting every managed assistant included (default: max_deletes in "
         "reconciler.yaml, 10).",
     ),
 ]
-GraphOption = Annotated[list[str] | None, typer.Option("--graph", help="Only this graph (repeatable).")]
+GraphOption = Annotated[
+    list[str] | None, typer.Option("--graph", metavar="GRAPH", help="Only this graph (repeatable).")
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", metavar="FILE", help="The langgraph.json serving your graphs (default: the project's)."
+    ),
+]
+
+
+def _format_option(kind: type[StrEnum], help_text: str) -> object:
+    return typer.Option("--format", metavar="|".join(member.value for member in kind), help=help_text)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from reconciler.distribution import DISTRIBUTION, version
+
+        typer.echo(f"reconciler ({DISTRIBUTION}) {version()}")
+        raise typer.Exit(0)
 
 
 @app.callback()
-def _group() -> None:
+def _group(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
     """GitOps for LangGraph assistants."""
 
 
@@ -85,24 +140,77 @@ def _run(command: Callable[[], int]) -> None:
 
 
 def _settings(env: str | None) -> Settings:
-    from reconciler.settings import load_settings
+    from reconciler.settings import find_root, load_settings
 
-    return load_settings(Path("."), env)
+    return load_settings(find_root(Path(".")), env)
+
+
+def _config(config: Path | None) -> Path:
+    """``--config``, else the langgraph.json beside the project's reconciler.yaml."""
+    from reconciler.settings import find_root
+
+    return config if config is not None else find_root(Path(".")) / "langgraph.json"
 
 
 @app.command()
-def validate(assistants_dir: DirOption = None, schemas_dir: SchemasOption = None, env: EnvOption = None) -> None:
+def init(
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist already.")] = False,
+    config: Annotated[
+        Path, typer.Option("--config", metavar="FILE", help="Your app's langgraph.json.")
+    ] = Path("langgraph.json"),
+    no_examples: Annotated[
+        bool, typer.Option("--no-examples", help="Leave assistants.d/ empty instead of an example per graph.")
+    ] = False,
+    pip_spec: Annotated[
+        str | None,
+        typer.Option(
+            "--pip-spec",
+            metavar="SPEC",
+            help="What the workflows pip-install (default: this version of langgraph-reconciler).",
+        ),
+    ] = None,
+) -> None:
+    """Set up this app's repository: reconciler.yaml, assistants.d/, schemas/, workflows, .gitignore."""
+    from reconciler.commands import init as command
+
+    options = command.InitOptions(config=config, force=force, examples=not no_examples, pip_spec=pip_spec)
+    _run(lambda: command.run(Path("."), options))
+
+
+@app.command()
+def validate(
+    assistants_dir: DirOption = None,
+    schemas_dir: SchemasOption = None,
+    env: EnvOption = None,
+    fmt: Annotated[
+        ValidateFormat,
+        _format_option(ValidateFormat, "Problems as text (stderr), json, or GitHub annotations (stdout)."),
+    ] = ValidateFormat.text,
+) -> None:
     """Check every assistant file offline: format, then context against each graph's schema."""
     from reconciler.commands import validate as command
 
-    _run(lambda: command.run(_settings(env), assistants_dir, schemas_dir))
+    _run(lambda: command.run(_settings(env), assistants_dir, schemas_dir, fmt.value))
+
+
+@app.command()
+def environments(
+    names: Annotated[list[str] | None, typer.Argument(metavar="ENV", hidden=True)] = None,
+    fmt: Annotated[ListFormat, _format_option(ListFormat, "json: one line, for a CI matrix.")] = ListFormat.text,
+) -> None:
+    """List the environments of reconciler.yaml (or only the ENVs named, each of which must exist)."""
+    from reconciler.commands import environments as command
+
+    _run(lambda: command.run(_settings(None), tuple(names or ()), fmt.value))
 
 
 @app.command()
 def plan(
     url: UrlOption = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the plan file (real values, mode 0600).")] = None,
-    fmt: Annotated[PlanFormat, typer.Option("--format", help="Rendering on stdout.")] = PlanFormat.text,
+    out: Annotated[
+        Path | None, typer.Option("--out", metavar="FILE", help="Write the plan file (real values, mode 0600).")
+    ] = None,
+    fmt: Annotated[PlanFormat, _format_option(PlanFormat, "Rendering on stdout.")] = PlanFormat.text,
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="Exit 2 when there are changes, 0 when none.")
     ] = False,
@@ -124,17 +232,23 @@ def plan(
 
 @app.command()
 def apply(
-    planfile: Annotated[Path | None, typer.Argument(help="A plan written by `plan --out`.")] = None,
+    # Hidden from the Arguments list, where typer would print its Python type; the usage line and docstring name it.
+    planfile: Annotated[Path | None, typer.Argument(metavar="PLANFILE", hidden=True)] = None,
     url: UrlOption = None,
     auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")] = False,
     prune: PruneOption = False,
     only: OnlyOption = None,
-    fmt: Annotated[ReportFormat, typer.Option("--format", help="Report on stdout.")] = ReportFormat.text,
+    fmt: Annotated[
+        ReportFormat, _format_option(ReportFormat, "Report on stdout (markdown: for a CI job summary).")
+    ] = ReportFormat.text,
     max_deletes: MaxDeletesOption = None,
     env: EnvOption = None,
     commit: CommitOption = None,
 ) -> None:
-    """Make the planned calls, verify each by reading it back; refuse a plan that no longer holds."""
+    """Make the planned calls, verify each by reading it back; refuse a plan that no longer holds.
+
+    PLANFILE, written by `plan --out`, is applied exactly as reviewed; without it, apply plans first and asks.
+    """
     from reconciler.commands import apply as command
     from reconciler.commands.base import PlanOptions
 
@@ -158,18 +272,30 @@ def history(
 
 
 @schemas_app.command("pull")
-def schemas_pull(url: UrlOption = None, graph: GraphOption = None, env: EnvOption = None) -> None:
-    """Write schemas/graphs/<graph>.json from the server (all graphs unless --graph)."""
+def schemas_pull(
+    url: UrlOption = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", metavar="FILE", help="Pull from your own graphs, served locally from this langgraph.json."
+        ),
+    ] = None,
+    graph: GraphOption = None,
+    env: EnvOption = None,
+) -> None:
+    """Write schemas/graphs/<graph>.json from a server, or from your graphs (--config); all graphs unless --graph."""
     from reconciler.commands import schemas as command
 
-    _run(lambda: command.pull(_settings(env), url, tuple(graph or ())))
+    _run(lambda: command.pull(_settings(env), url, tuple(graph or ()), config))
 
 
 @app.command("import")
 def import_(
     url: UrlOption = None,
     graph: GraphOption = None,
-    out_dir: Annotated[Path | None, typer.Option("--out-dir", help="Where to write (default: assistants.d).")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out-dir", metavar="DIR", help="Where to write (default: assistants.d).")
+    ] = None,
     env: EnvOption = None,
 ) -> None:
     """Write one YAML file per live, non-system assistant, to bring existing assistants under management."""
@@ -180,15 +306,13 @@ def import_(
 
 @app.command("dry-run")
 def dry_run(
-    config: Annotated[Path, typer.Option("--config", help="The langgraph.json serving your graphs.")] = Path(
-        "langgraph.json"
-    ),
+    config: ConfigOption = None,
     env: EnvOption = None,
 ) -> None:
     """Apply the files to an ephemeral local in-memory server started from your graphs; nothing remote."""
     from reconciler.commands import dry_run as command
 
-    _run(lambda: command.run(_settings(env), config))
+    _run(lambda: command.run(_settings(env), _config(config)))
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""The apply report: one outcome per planned action, rendered for humans (text) or machines (json).
+"""The apply report: one outcome per planned action, rendered for humans (text, markdown for a CI job summary)
+or machines (json).
 
 Outcomes carry ids, versions and field names, never values, so nothing here needs redaction.
 """
@@ -82,6 +83,14 @@ class ApplyReport(BaseModel):
     def render_text(self) -> str:
         return "\n".join([*(o.line() for o in self.outcomes), "", self.summary()]) + "\n"
 
+    def render_markdown(self) -> str:
+        """A heading with the summary and a table of outcomes: for a GitHub job summary or a comment."""
+        lines = [f"### {'✅' if self.ok else '❌'} {self.summary()}", "", f"Server: `{self.server}`"]
+        if self.outcomes:
+            lines += ["", "| | action | assistant | result |", "| --- | --- | --- | --- |"]
+            lines += [_markdown_row(o) for o in self.outcomes]
+        return "\n".join(lines) + "\n"
+
     def render_json(self) -> str:
         data = {
             "server": self.server,
@@ -90,3 +99,16 @@ class ApplyReport(BaseModel):
             "outcomes": [o.model_dump() for o in self.outcomes],
         }
         return json.dumps(data, indent=2) + "\n"
+
+
+def _markdown_row(outcome: Outcome) -> str:
+    if outcome.status == "failed":
+        result = f"FAILED: {outcome.message}"
+    elif outcome.status == "not_attempted":
+        result = "not attempted"
+    else:
+        result = _VERBS[outcome.action] + (f" (version {outcome.version})" if outcome.version is not None else "")
+        if outcome.message:
+            result += f"; note: {outcome.message}"
+    cells = [_SYMBOLS[outcome.status], outcome.action, f"`{outcome.id}`", result]
+    return "| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ") for cell in cells) + " |"

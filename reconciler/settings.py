@@ -126,6 +126,17 @@ def api_key() -> SecretStr | None:
     return None
 
 
+def find_root(start: Path = Path(".")) -> Path:
+    """The folder of the nearest reconciler.yaml: ``start`` or one of its parents, the way git finds ``.git``;
+    ``start`` itself when there is none. Returned relative to ``start`` (``.``, ``..``, ``../..``) so that every
+    path in a message stays relative to where the user stands."""
+    here = start.resolve()
+    for folder in (here, *here.parents):
+        if (folder / SETTINGS_FILE).is_file():
+            return start / os.path.relpath(folder, here)
+    return start
+
+
 def load_settings(root: Path = Path("."), environment: str | None = None) -> Settings:
     path = root / SETTINGS_FILE
     project = _read_project(path) if path.is_file() else ProjectSettings()

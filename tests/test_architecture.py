@@ -33,6 +33,7 @@ CORE = (
     "redact",
     "render",
     "report",
+    "scaffold",
 )
 """Modules (and packages) of the pure core: they receive the live state through a protocol."""
 
@@ -48,6 +49,7 @@ EDGE = (
     "importing",
     "distribution",
     "gitrepo",
+    "templates",
 )
 """Modules that do I/O (network, processes, the terminal) or wire the core to it."""
 

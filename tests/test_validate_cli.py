@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -107,3 +108,51 @@ def test_empty_directory_is_valid(workdir: Path) -> None:
         "OK: 0 assistant(s) in 0 file(s) valid against 0 graph schema(s)\n",
         "",
     )
+
+
+BROKEN = {"support.yaml": "id: support-bot\ngraph_id: agent\ncontext:\n  temperature: hot\n"}
+
+
+def test_github_format_annotates_each_problem_relative_to_the_workspace(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(workdir / "app/assistants.d", BROKEN)
+    shutil.copytree(workdir / "fixture-schemas", workdir / "app/schemas")
+    (workdir / "app/reconciler.yaml").write_text("owner: team\n", encoding="utf-8")
+    monkeypatch.chdir(workdir / "app/assistants.d")  # found by walking up to app/reconciler.yaml
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(workdir))
+    result = _validate("--format", "github")
+    assert (result.exit_code, result.stderr) == (1, "")
+    assert result.stdout == (
+        "::error file=app/assistants.d/support.yaml,line=4,col=16,title=reconciler validate::"
+        "support-bot: context.temperature: string 'hot' is not of type 'number'\n"
+    )
+
+
+def test_json_format_lists_problems_or_counts(workdir: Path) -> None:
+    write_tree(workdir / "assistants.d", BROKEN)
+    shutil.copytree(workdir / "fixture-schemas", workdir / "schemas")
+    broken = _validate("--format", "json")
+    assert broken.exit_code == 1
+    assert json.loads(broken.stdout) == {
+        "ok": False,
+        "problems": [
+            {"file": "assistants.d/support.yaml", "line": 4, "col": 16, "assistant": "support-bot",
+             "field": "context.temperature", "message": "string 'hot' is not of type 'number'"},
+        ],
+    }
+    write_tree(workdir / "assistants.d", {"support.yaml": VALID["support.yaml"]})
+    fixed = _validate("--format", "json")
+    assert (fixed.exit_code, json.loads(fixed.stdout)) == (0, {"ok": True, "problems": [], "assistants": 1, "files": 1})
+
+
+def test_problems_found_from_a_subfolder_are_shown_relative_to_it(workdir: Path, monkeypatch: pytest.MonkeyPatch
+                                                                  ) -> None:
+    write_tree(workdir / "assistants.d", BROKEN)
+    shutil.copytree(workdir / "fixture-schemas", workdir / "schemas")
+    (workdir / "reconciler.yaml").write_text("owner: team\n", encoding="utf-8")
+    (workdir / "deep/er").mkdir(parents=True)
+    monkeypatch.chdir(workdir / "deep/er")
+    result = _validate()
+    assert result.exit_code == 1
+    assert "../../assistants.d/support.yaml:4:16: support-bot: context.temperature:" in result.stderr

@@ -36,8 +36,10 @@ def run(settings: Settings, options: PlanOptions, *, planfile: Path | None, auto
                 return 0
             if not auto_approve:
                 _confirm(the_plan)
-        report = apply_plan(the_plan, client, on_outcome=(lambda o: warn(o.line())) if fmt == "json" else None)
-    say(report.render_json() if fmt == "json" else report.render_text())
+        # Outside text, stdout carries one document (json, markdown); progress goes to stderr as it happens.
+        report = apply_plan(the_plan, client, on_outcome=(lambda o: warn(o.line())) if fmt != "text" else None)
+    renderers = {"json": report.render_json, "markdown": report.render_markdown}
+    say(renderers.get(fmt, report.render_text)())
     if not report.ok:
         warn(f"error: {report.summary()}")
     return 0 if report.ok else 1
