@@ -8,6 +8,7 @@ the current folder (``settings.find_root``).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -316,4 +317,18 @@ def dry_run(
 
 
 def main() -> None:
-    app()
+    """The console entry point. A usage error (unknown command or flag, bad value, missing argument) exits 1
+    with the usage message: typer's own 2 is what ``plan --detailed-exitcode`` means by "changes present"."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.TyperException as error:  # every usage error, shown as typer shows it
+        show = getattr(error, "show", None)
+        if callable(show):
+            show()
+        else:
+            sys.stderr.write(f"Error: {error.format_message()}\n")
+        code = 1
+    except typer.Abort:
+        sys.stderr.write("Aborted!\n")
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)
