@@ -7,13 +7,14 @@ time, so this is the only place a typo like ``sytem_prompt`` is caught. Only thi
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import Problem
 from reconciler.locations import QUOTE_LIMIT, Path, describe, format_path, quote
+from reconciler.unknown_keys import resolve_reference, unknown_keys
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -49,12 +50,62 @@ def serialise(schema: GraphSchema) -> str:
     return json.dumps(schema.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def read_schema(path: FilePath) -> GraphSchema:
-    """Raise ValueError with a readable reason when the file is not a graph schema."""
-    data = json.loads(path.read_text(encoding="utf-8"))
+class SchemaFileError(ValueError):
+    """A schema file that cannot be used, with where in it the problem is."""
+
+    def __init__(self, reason: str, line: int = 1, col: int = 1) -> None:
+        self.line, self.col = line, col
+        super().__init__(reason)
+
+
+def read_schema(path: FilePath, graph_id: str | None = None) -> GraphSchema:
+    """The graph schema in ``path`` (of graph ``graph_id`` when given), checked to be usable: valid JSON, the
+    expected shape, valid JSON Schemas with resolvable references. Raise SchemaFileError saying why not."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise SchemaFileError(f"not valid JSON ({exc.msg})", exc.lineno, exc.colno) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SchemaFileError(f"cannot read the file ({exc})") from exc
     if not isinstance(data, dict) or not isinstance(data.get("graph_id"), str):
-        raise ValueError('expected an object with "graph_id", "context_schema" and "config_schema"')
+        raise SchemaFileError('expected an object with "graph_id", "context_schema" and "config_schema"')
+    if graph_id is not None and data["graph_id"] != graph_id:
+        raise SchemaFileError(f"its graph_id {quote(data['graph_id'])} does not match the file name")
+    for field in ("context_schema", "config_schema"):
+        _check_json_schema(field, data.get(field))
     return GraphSchema(data["graph_id"], data.get("context_schema"), data.get("config_schema"))
+
+
+def _check_json_schema(field: str, schema: Any) -> None:
+    from jsonschema import SchemaError, validators
+
+    if schema is None:
+        return
+    if not isinstance(schema, dict):
+        raise SchemaFileError(f"{field} must be a JSON Schema object or null, got {describe(schema)}")
+    try:
+        validators.validator_for(schema).check_schema(schema)
+    except SchemaError as exc:
+        where = format_path(tuple(exc.path)) or "the top"
+        message = _short_message(exc.message, exc.instance)
+        raise SchemaFileError(f"{field} is not a valid JSON Schema: {message} (at {where})") from exc
+    for ref_path, ref in _references(schema, ()):
+        if not ref.startswith("#") or resolve_reference(ref, schema) is None:
+            where = format_path(ref_path) or "the top"
+            raise SchemaFileError(f"{field} is not a valid JSON Schema: cannot resolve $ref {quote(ref)} (at {where})")
+
+
+def _references(node: Any, path: Path) -> Iterator[tuple[Path, str]]:
+    """Every ``$ref`` in a schema, with where it is written."""
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield path, node["$ref"]
+        for key, value in node.items():
+            if key not in ("const", "default", "enum", "examples"):
+                yield from _references(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _references(value, (*path, index))
 
 
 def load_schemas(schemas_dir: FilePath, graph_ids: Iterable[str]) -> tuple[dict[str, GraphSchema], dict[str, str]]:
@@ -69,9 +120,9 @@ def load_schemas(schemas_dir: FilePath, graph_ids: Iterable[str]) -> tuple[dict[
             )
             continue
         try:
-            found[graph_id] = read_schema(path)
-        except (ValueError, OSError) as exc:
-            missing[graph_id] = f"cannot read {path}: {exc}; run `reconciler schemas pull --graph {graph_id}`"
+            found[graph_id] = read_schema(path, graph_id)
+        except SchemaFileError as exc:
+            missing[graph_id] = f"{path}:{exc.line}:{exc.col}: {exc}; run `reconciler schemas pull --graph {graph_id}`"
     return found, missing
 
 
@@ -127,8 +178,6 @@ def _short_message(message: str, instance: Any) -> str:
 
 def _unknown_keys(context: Mapping[str, Any], schema: GraphSchema) -> list[tuple[Path, str]]:
     import difflib
-
-    from reconciler.unknown_keys import unknown_keys
 
     result = []
     for unknown in unknown_keys(context, schema.effective):

@@ -24,6 +24,8 @@ from typing import Any
 
 from reconciler.locations import Path
 
+__all__ = ["UnknownKey", "resolve_reference", "unknown_keys"]
+
 MAX_REF_DEPTH = 32
 """References followed to reach one concrete schema (a reference already on the chain is a cycle and stops it)."""
 
@@ -122,7 +124,7 @@ def _views(schema: Any, root: Mapping[str, Any], chain: frozenset[str] = frozens
     views: list[Mapping[str, Any]] = [schema]
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref not in chain:
-        views.extend(_views(_resolve(ref, root), root, chain | {ref}))
+        views.extend(_views(resolve_reference(ref, root), root, chain | {ref}))
     for combinator in ("allOf", "anyOf", "oneOf"):
         members = schema.get(combinator)
         if isinstance(members, list):
@@ -130,8 +132,8 @@ def _views(schema: Any, root: Mapping[str, Any], chain: frozenset[str] = frozens
     return views
 
 
-def _resolve(ref: str, root: Mapping[str, Any]) -> Any:
-    """A local reference (``#/$defs/Retrieval``); anything else resolves to nothing (not checked)."""
+def resolve_reference(ref: str, root: Mapping[str, Any]) -> Any:
+    """What a local reference (``#/$defs/Retrieval``) points to in ``root``; None for anything else."""
     if not ref.startswith("#"):
         return None
     node: Any = root

@@ -177,7 +177,7 @@ class _Converter:
             key = str(key_node.value)
             if key_node.tag not in _SCALAR_TAGS:
                 self._problem(key_position, (*path, key), f"unsupported YAML tag {key_node.tag!r} on a key")
-            self._check_string(key, key_position, (*path, key), "key contains")
+            self._check_string(key, key_node, (*path, key), "key contains")
             if key in first_seen:
                 earlier = first_seen[key]
                 self._problem(
@@ -192,7 +192,7 @@ class _Converter:
     def _scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
         tag = node.tag
         if tag in (_TAG + "str", _TAG + "timestamp"):
-            self._check_string(str(node.value), _position(node), path, "contains")
+            self._check_string(str(node.value), node, path, "contains")
             return str(node.value)
         if tag == _TAG + "null":
             return None
@@ -216,15 +216,16 @@ class _Converter:
             return None
         return number
 
-    def _check_string(self, text: str, position: Position, path: Path, what: str) -> None:
+    def _check_string(self, text: str, node: yaml.Node, path: Path, what: str) -> None:
         """Strings the server cannot store as sent; they can only come from escapes in double-quoted strings,
-        since the raw characters are refused before parsing."""
+        since the raw characters are refused before parsing. (Hot path: nothing is computed for a clean string.)"""
         if "\x00" in text:
-            self._problem(position, path, f"{what} a NUL character (\\0): the server stores U+FFFD instead; remove it")
-        surrogate = _LONE_SURROGATE.search(text)
+            message = f"{what} a NUL character (\\0): the server stores U+FFFD instead; remove it"
+            self._problem(_position(node), path, message)
+        surrogate = None if text.isascii() else _LONE_SURROGATE.search(text)
         if surrogate is not None:
             self._problem(
-                position,
+                _position(node),
                 path,
                 f"{what} a lone surrogate (U+{ord(surrogate.group()):04X}), which is not valid Unicode and cannot "
                 "be sent as JSON; remove it",

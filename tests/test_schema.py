@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -117,13 +118,49 @@ def test_graph_without_schema_names_schemas_pull(workdir: Path) -> None:
 
 
 def test_unreadable_schema_file(workdir: Path) -> None:
-    write_tree(workdir / "schemas", {"graphs/broken.json": "{not json", "graphs/odd.json": "[1, 2]"})
+    broken = '{\n  "graph_id": "broken",\n  oops\n}'
+    write_tree(workdir / "schemas", {"graphs/broken.json": broken, "graphs/odd.json": "[1, 2]"})
     files = {"x.yaml": "id: a\ngraph_id: broken\n---\nid: b\ngraph_id: odd\n"}
     assert _context_problems(workdir, files) == [
-        "assistants.d/x.yaml:2:11: a: graph_id: cannot read schemas/graphs/broken.json: Expecting property name "
-        "enclosed in double quotes: line 1 column 2 (char 1); run `reconciler schemas pull --graph broken`",
-        "assistants.d/x.yaml:5:11: b: graph_id: cannot read schemas/graphs/odd.json: expected an object with "
+        "assistants.d/x.yaml:2:11: a: graph_id: schemas/graphs/broken.json:3:3: not valid JSON (Expecting property "
+        "name enclosed in double quotes); run `reconciler schemas pull --graph broken`",
+        "assistants.d/x.yaml:5:11: b: graph_id: schemas/graphs/odd.json:1:1: expected an object with "
         '"graph_id", "context_schema" and "config_schema"; run `reconciler schemas pull --graph odd`',
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        pytest.param(
+            {"graph_id": "typed", "context_schema": {}}, "its graph_id 'typed' does not match the file name", id="name"
+        ),
+        pytest.param(
+            {"graph_id": "g", "context_schema": [1]}, "context_schema must be a JSON Schema object or null, got a list",
+            id="not-an-object",
+        ),
+        pytest.param(
+            {"graph_id": "g", "context_schema": {"type": "strin"}},
+            "context_schema is not a valid JSON Schema: 'strin' is not valid under any of the given schemas (at type)",
+            id="bad-type",
+        ),
+        pytest.param(
+            {"graph_id": "g", "config_schema": {"properties": {"a": {"minimum": "zero"}}}},
+            "config_schema is not a valid JSON Schema: 'zero' is not of type 'number' (at properties.a.minimum)",
+            id="bad-keyword",
+        ),
+        pytest.param(
+            {"graph_id": "g", "context_schema": {"properties": {"a": {"$ref": "#/$defs/Gone"}}}},
+            "context_schema is not a valid JSON Schema: cannot resolve $ref '#/$defs/Gone' (at properties.a)",
+            id="dangling-ref",
+        ),
+    ],
+)
+def test_schema_file_that_is_not_a_graph_schema(workdir: Path, content: dict[str, Any], reason: str) -> None:
+    write_tree(workdir / "schemas", {"graphs/g.json": json.dumps(content)})
+    assert _context_problems(workdir, {"x.yaml": "id: a\ngraph_id: g\ncontext:\n  a: 1\n"}) == [
+        f"assistants.d/x.yaml:2:11: a: graph_id: schemas/graphs/g.json:1:1: {reason}; run `reconciler schemas pull "
+        "--graph g`"
     ]
 
 
