@@ -11,7 +11,7 @@ RECONCILER_TEST_SERVERS ?= inmem,pg
 export RECONCILER_TEST_SERVERS
 TEST_SERVERS_DEPS := $(if $(findstring pg,$(RECONCILER_TEST_SERVERS)),pg-runtime)
 
-.PHONY: install pg-runtime lint lint-workflows unit test demo bench assistant-schema workflows clean
+.PHONY: install pg-runtime lint lint-workflows unit test demo bench bench-latency assistant-schema workflows clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ demo: install
 
 bench: install
 	$(BIN)/python bench/plan_benchmark.py
+	$(BIN)/python bench/latency_benchmark.py
+
+bench-latency: install
+	$(BIN)/python bench/latency_benchmark.py
 
 assistant-schema: install
 	$(BIN)/python -c "from reconciler.spec import file_format_json_schema_text as t; print(t(), end='')" \
