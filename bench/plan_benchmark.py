@@ -145,10 +145,10 @@ def main() -> int:
             plan = make_plan(settings, PlanOptions(url=srv.url), client)
             planned = time.perf_counter() - start
             assert len(plan.actions) == n, f"expected {n} creates, got {len(plan.actions)}"
-            report = apply_plan(plan, client, concurrency=8)
+            report = apply_plan(plan, client, parallelism=8)
             applied = time.perf_counter() - start - planned
             assert report.ok, report.summary()
-        print(f"initial plan of {n} creates: {planned:.2f} s; initial apply of {n} creates (concurrency 8): "
+        print(f"initial plan of {n} creates: {planned:.2f} s; initial apply of {n} creates (parallelism 8): "
               f"{applied:.2f} s, {client.request_count} requests in all", flush=True)
         methods: list[tuple[str, Callable[[], int]]] = [
             ("reconciler plan, in-process (`make_plan`)", lambda: reconciler_in_process(settings, srv.url)),

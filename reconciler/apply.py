@@ -1,9 +1,13 @@
 """Executes a Plan through a LiveWriter: refuses a stale plan, writes in order, proves every write landed.
 
-Before the first write every action's ``expected`` is checked against the server; if anything moved,
-nothing is written (StalePlanError). Phases run in order (creates, updates, set_latests, deletes) with
-bounded concurrency inside a phase; the first failure stops further writes, and the report says what was
-applied and what was not, so that the next plan shows exactly the remainder.
+Before the first write every action's ``expected`` is checked against the server (one owner search, one
+batch for the rest); if anything moved, nothing is written (StalePlanError). Phases run in order (creates,
+updates, set_latests, deletes), ``parallelism`` writes at a time inside a phase; the first failure stops
+further writes, and the report says what was applied and what was not, so that the next plan shows exactly
+the remainder.
+
+A write's response is the row the server stored: it is compared with what was intended, and read again only
+where the response cannot show it (after a delete, after a 409 or a transient failure).
 """
 
 from __future__ import annotations
@@ -17,13 +21,13 @@ from typing import Any, assert_never
 from reconciler.admission import moved_since_plan
 from reconciler.diff import differing_paths, same_content
 from reconciler.errors import ReconcilerError, ServerError, ServerUnreachableError, StalePlanError
-from reconciler.live import LiveAssistant, LiveReader, LiveWriter
+from reconciler.live import DEFAULT_PARALLELISM, LiveAssistant, LiveReader, LiveWriter
 from reconciler.locations import format_path
-from reconciler.plan import ACTION_ORDER, Action, Create, Delete, Plan, SetLatest, Update
+from reconciler.plan import ACTION_ORDER, Action, Create, Delete, Expected, Plan, SetLatest, Update
+from reconciler.progress import NO_PROGRESS, Progress
 from reconciler.report import ApplyReport, Outcome
 from reconciler.semantics import created_content, is_transient_status
 
-DEFAULT_CONCURRENCY = 4
 UPDATE_ATTEMPTS = 3
 
 
@@ -32,12 +36,11 @@ class _WriteFailed(Exception):
 
 
 def read_targets(plan: Plan, reader: LiveReader) -> dict[str, LiveAssistant | None]:
-    """The live assistant at every action's ``assistant_id``: one owner search, a get for the rest."""
+    """The live assistant at every action's ``assistant_id``: one owner search, one batch for the rest."""
     owned = {a.assistant_id: a for a in reader.list_owned(plan.owner)}
-    return {
-        action.assistant_id: owned.get(action.assistant_id) or reader.get(action.assistant_id)
-        for action in plan.actions
-    }
+    others = reader.find([a.assistant_id for a in plan.actions if a.assistant_id not in owned])
+    return {action.assistant_id: owned.get(action.assistant_id) or others.get(action.assistant_id)
+            for action in plan.actions}
 
 
 def check_not_stale(plan: Plan, reader: LiveReader) -> None:
@@ -56,8 +59,9 @@ def apply_plan(
     plan: Plan,
     writer: LiveWriter,
     *,
-    concurrency: int = DEFAULT_CONCURRENCY,
+    parallelism: int = DEFAULT_PARALLELISM,
     on_outcome: Callable[[Outcome], None] | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> ApplyReport:
     """Check for staleness, then write phase by phase; never raises for a failed write (see the report)."""
     check_not_stale(plan, writer)
@@ -66,25 +70,49 @@ def apply_plan(
     failed = threading.Event()
     for phase in ACTION_ORDER:
         actions = [a for a in plan.actions if a.action == phase]
-        if not actions:
-            continue
-        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-            results = list(pool.map(lambda a: _run_one(executor, a, failed), actions))
-        for outcome in results:
-            outcomes.append(outcome)
-            if on_outcome is not None:
-                on_outcome(outcome)
+        if actions:
+            outcomes.extend(_run_phase(executor, phase, actions, failed, parallelism, on_outcome, progress))
     return ApplyReport(server=plan.server, outcomes=tuple(outcomes))
 
 
-def _run_one(executor: _Executor, action: Action, failed: threading.Event) -> Outcome:
-    if failed.is_set():
-        return Outcome.of(action, "not_attempted", message="stopped after an earlier failure")
+def _run_phase(
+    executor: _Executor,
+    phase: str,
+    actions: list[Action],
+    failed: threading.Event,
+    parallelism: int,
+    on_outcome: Callable[[Outcome], None] | None,
+    progress: Progress,
+) -> list[Outcome]:
+    """Every action of one phase, ``parallelism`` at a time; outcomes in plan order, each reported (to
+    ``on_outcome``) as soon as it and all before it are known."""
+    progress.begin(_PHASE_LABELS[phase], len(actions))
     try:
-        return executor.run(action)
-    except (_WriteFailed, ReconcilerError) as exc:
-        failed.set()
-        return Outcome.of(action, "failed", message=str(exc))
+        with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(actions)))) as pool:
+            outcomes = []
+            for outcome in pool.map(lambda a: _run_one(executor, a, failed, progress), actions):
+                outcomes.append(outcome)
+                if on_outcome is not None:
+                    on_outcome(outcome)
+            return outcomes
+    finally:
+        progress.end()
+
+
+_PHASE_LABELS = {"create": "creating", "update": "updating", "set_latest": "re-activating", "delete": "deleting"}
+
+
+def _run_one(executor: _Executor, action: Action, failed: threading.Event, progress: Progress) -> Outcome:
+    if failed.is_set():
+        outcome = Outcome.of(action, "not_attempted", message="stopped after an earlier failure")
+    else:
+        try:
+            outcome = executor.run(action)
+        except (_WriteFailed, ReconcilerError) as exc:
+            failed.set()
+            outcome = Outcome.of(action, "failed", message=str(exc))
+    progress.step(failed=outcome.status not in ("applied", "repaired"))
+    return outcome
 
 
 class _Executor:
@@ -107,34 +135,34 @@ class _Executor:
     def _create(self, action: Create) -> Outcome:
         intended = created_content(action.body)
         try:
-            self.writer.create(action.body)
+            live = self.writer.create(action.body)
             note = ""
         except ServerError as exc:
             if exc.status != 409:
                 raise
+            live = self._read(action)
             note = "it already existed (an earlier attempt landed)"
-        live = self._verify(action, intended)
+        _verify(intended, live)
         return Outcome.of(action, "applied", version=live.version, message=note)
 
     def _update(self, action: Update) -> Outcome:
-        live = self._write_once(action, action.body)
+        live = self._write_once(action, action.body, action.expected)
         return Outcome.of(action, "applied", version=live.version)
 
-    def _write_once(self, action: Action, body: dict[str, Any]) -> LiveAssistant:
-        """PATCH ``body``; after a transient failure re-read first, so that a retry never writes a second
-        version when the first attempt landed."""
-        before = self._read(action)
+    def _write_once(self, action: Action, body: dict[str, Any], before: Expected) -> LiveAssistant:
+        """PATCH ``body`` over the row ``before`` (what the stale check or the previous write saw); after a
+        transient failure re-read first, so that a retry never writes a second version when the first
+        attempt landed. Returns the stored row, verified against ``body``."""
         for attempt in range(UPDATE_ATTEMPTS):
             try:
-                self.writer.update(action.assistant_id, body)
-                break
+                return _verify(body, self.writer.update(action.assistant_id, body))
             except ServerError as exc:
                 if not _is_transient(exc):
                     raise
                 now = self._read(action)
                 if now.version != before.version:
                     if same_content(body, now.content()):
-                        break  # the attempt that seemed to fail had landed
+                        return now  # the attempt that seemed to fail had landed
                     raise _WriteFailed(
                         f"{exc}; the server is now at version {now.version}, and these fields differ from "
                         f"what was sent: {_differing(body, now)}"
@@ -143,16 +171,15 @@ class _Executor:
                 if not untouched or attempt == UPDATE_ATTEMPTS - 1:
                     raise
                 time.sleep(0.25 * 2**attempt)
-        return self._verify(action, body)
+        raise AssertionError("unreachable")
 
     def _set_latest(self, action: SetLatest) -> Outcome:
-        self.writer.set_latest(action.assistant_id, action.version)
-        live = self._read(action)
+        live = self.writer.set_latest(action.assistant_id, action.version)
         if live.version == action.version and same_content(action.content, live.content()):
             return Outcome.of(action, "applied", version=live.version)
         left_behind = _differing(action.content, live)
         if action.reason == "rollback":
-            repaired = self._write_once(action, action.content)
+            repaired = self._write_once(action, action.content, _seen(live))
             return Outcome.of(
                 action,
                 "repaired",
@@ -162,14 +189,13 @@ class _Executor:
                     f"version {repaired.version} with version {action.version}'s content instead"
                 ),
             )
-        return self._honour_pin(action, left_behind)
+        return self._honour_pin(action, live, left_behind)
 
-    def _honour_pin(self, action: SetLatest, left_behind: str) -> Outcome:
+    def _honour_pin(self, action: SetLatest, live: LiveAssistant, left_behind: str) -> Outcome:
         # The in-memory runtime's set_latest copies config/metadata/name/description but not context or
         # graph_id; writing the pinned content first and then re-pinning makes the active row whole.
-        self._write_once(action, action.content)
-        self.writer.set_latest(action.assistant_id, action.version)
-        live = self._read(action)
+        self._write_once(action, action.content, _seen(live))
+        live = self.writer.set_latest(action.assistant_id, action.version)
         if live.version == action.version and same_content(action.content, live.content()):
             message = (
                 f"the server's set_latest left these fields behind: {left_behind}; repaired by writing "
@@ -199,13 +225,17 @@ class _Executor:
             raise _WriteFailed(f"assistant {action.assistant_id} is not on the server")
         return live
 
-    def _verify(self, action: Action, intended: dict[str, Any]) -> LiveAssistant:
-        live = self._read(action)
-        if not same_content(intended, live.content()):
-            raise _WriteFailed(
-                f"read back after the write, these fields differ from what was sent: {_differing(intended, live)}"
-            )
-        return live
+
+def _verify(intended: dict[str, Any], live: LiveAssistant) -> LiveAssistant:
+    """``live`` (a write's response, or a read after it) if it holds what was intended."""
+    if not same_content(intended, live.content()):
+        raise _WriteFailed(f"the server stored something else than was sent; these fields differ: "
+                           f"{_differing(intended, live)}")
+    return live
+
+
+def _seen(live: LiveAssistant) -> Expected:
+    return Expected(exists=True, version=live.version, updated_at=live.updated_at)
 
 
 def _is_transient(error: ServerError) -> bool:

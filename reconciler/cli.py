@@ -243,6 +243,10 @@ def apply(
         ReportFormat, _format_option(ReportFormat, "Report on stdout (markdown: for a CI job summary).")
     ] = ReportFormat.text,
     max_deletes: MaxDeletesOption = None,
+    parallelism: Annotated[
+        int | None,
+        typer.Option("--parallelism", min=1, max=64, help="Requests in flight at once (default 8; 1 = one by one)."),
+    ] = None,
     env: EnvOption = None,
     commit: CommitOption = None,
 ) -> None:
@@ -254,7 +258,12 @@ def apply(
     from reconciler.commands.base import PlanOptions
 
     options = PlanOptions(
-        url=url, prune=prune, only=tuple(only or ()), commit=commit, max_deletes=max_deletes
+        url=url,
+        prune=prune,
+        only=tuple(only or ()),
+        commit=commit,
+        max_deletes=max_deletes,
+        parallelism=parallelism,
     )
     _run(lambda: command.run(_settings(env), options, planfile=planfile, auto_approve=auto_approve, fmt=fmt.value))
 

@@ -7,22 +7,33 @@ ServerError naming the request and what to check. Nothing past this module sees 
 Not langgraph-sdk: its ``update`` drops empty metadata, name and description, so it cannot send the full-state
 PATCH the reconciler relies on. Calls that are safe to repeat (reads, create with a fixed id, set_latest,
 delete) are retried with backoff on connection errors, timeouts and 5xx; PATCH never is (apply re-reads
-before it decides to write again).
+before it decides to write again). A 429 means the server did not process the request: every call waits as
+long as ``Retry-After`` says (all threads together) and sends again.
+
+Batches (``find``, ``versions_of``, ``graph_schemas``) run ``parallelism`` requests at a time over a
+connection pool of that size; ``find`` for many ids lists the ids on the server, 1,000 per page, instead of
+asking for each.
 """
 
 from __future__ import annotations
 
 import base64
 import json as jsonlib
+import math
 import re
+import threading
 import time
+from collections.abc import Callable, Collection, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from reconciler.errors import ServerError, ServerUnreachableError, SettingsError
-from reconciler.live import GraphUnavailable, LiveAssistant, LiveVersion
+from reconciler.live import DEFAULT_PARALLELISM, MAX_PARALLELISM, GraphUnavailable, LiveAssistant, LiveVersion
+from reconciler.progress import NO_PROGRESS, Progress
 from reconciler.redact import mask_url, scrub
 from reconciler.schema import GraphSchema
 from reconciler.semantics import SYSTEM_CREATOR
@@ -34,7 +45,13 @@ TRANSIENT = (httpx.TransportError,)
 DETAIL_LIMIT = 200
 NOT_THE_API = "check that the URL points at a LangGraph API server (not a proxy, login page or other service)"
 
+MAX_RETRY_AFTER = 60.0
+"""Longest wait a 429's ``Retry-After`` is honoured for (seconds); a longer one is cut to this."""
+RATE_LIMIT_ATTEMPTS = 5
+
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class LangGraphClient:
@@ -47,6 +64,7 @@ class LangGraphClient:
         retries: int = 3,
         backoff: float = 0.25,
         transport: httpx.BaseTransport | None = None,
+        parallelism: int = DEFAULT_PARALLELISM,
     ) -> None:
         self.url = check_url(url)
         self.display_url = mask_url(self.url)
@@ -60,10 +78,20 @@ class LangGraphClient:
         headers = {"x-api-key": key} if key else {}
         self.retries = retries
         self.backoff = backoff
+        self.parallelism = max(1, min(parallelism, MAX_PARALLELISM))
+        self.progress: Progress = NO_PROGRESS
         self.request_count = 0
+        self._lock = threading.Lock()
+        self._not_before = 0.0
+        """Monotonic time before which no request is sent (a 429's Retry-After, shared by every thread)."""
+        limits = httpx.Limits(max_connections=self.parallelism, max_keepalive_connections=self.parallelism)
         try:
             self._http = httpx.Client(
-                base_url=self.url, headers=headers, timeout=httpx.Timeout(timeout, connect=5.0), transport=transport
+                base_url=self.url,
+                headers=headers,
+                timeout=httpx.Timeout(timeout, connect=5.0),
+                transport=transport,
+                limits=limits,
             )
         except (httpx.InvalidURL, ValueError) as exc:
             raise SettingsError(f"invalid server URL {self.display_url!r}: {mask_url(str(exc))}") from None
@@ -124,6 +152,33 @@ class LangGraphClient:
             return None
         return [row.assistant_id for row in self._rows(response, LiveAssistant, "assistants")]
 
+    def find(self, assistant_ids: Collection[str]) -> dict[str, LiveAssistant]:
+        """The assistants among ``assistant_ids`` that exist. A GET per id, concurrently, when that takes
+        fewer requests than listing every id on the server (one count, then pages of 1,000 ids)."""
+        wanted = list(dict.fromkeys(assistant_ids))
+        if len(wanted) > self.parallelism:
+            existing = self._scan_ids_if_cheaper(len(wanted))
+            if existing is not None:
+                wanted = [assistant_id for assistant_id in wanted if assistant_id in existing]
+        found = self._concurrently("reading assistants", self.get, wanted)
+        return {assistant_id: live for assistant_id, live in zip(wanted, found, strict=True) if live is not None}
+
+    def versions_of(self, assistant_ids: Collection[str]) -> dict[str, list[LiveVersion]]:
+        wanted = list(dict.fromkeys(assistant_ids))
+        return dict(zip(wanted, self._concurrently("reading versions", self.versions, wanted), strict=True))
+
+    def graph_schemas(self, graph_ids: Collection[str]) -> dict[str, GraphSchema | GraphUnavailable]:
+        wanted = list(dict.fromkeys(graph_ids))
+        return dict(zip(wanted, self._concurrently("reading graph schemas", self.graph_schema, wanted), strict=True))
+
+    def count(self) -> int:
+        """How many assistants the server holds (all owners, system assistants included)."""
+        response = self._request("POST", "/assistants/count", json={}, retry=True)
+        total = self._json(response)
+        if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+            raise self._unexpected(response, f"expected a count, got {_shape(total)}")
+        return total
+
     # --- LiveWriter ---------------------------------------------------------------------------------
 
     def create(self, body: dict[str, Any]) -> LiveAssistant:
@@ -142,9 +197,57 @@ class LangGraphClient:
     def delete(self, assistant_id: str) -> None:
         self._request("DELETE", f"/assistants/{assistant_id}", retry=True)
 
+    # --- batches ----------------------------------------------------------------------------------------
+
+    def _scan_ids_if_cheaper(self, wanted: int) -> set[str] | None:
+        """Every assistant id on the server, when listing them costs fewer requests than ``wanted`` GETs;
+        None when it does not, or when the number of assistants changed during the scan (offset pages over
+        a changing set can skip rows: the caller then asks for each id instead)."""
+        total = self.count()
+        pages = math.ceil(total / PAGE_SIZE)
+        if 1 + pages + 1 >= wanted:
+            return None
+        offsets = [page * PAGE_SIZE for page in range(pages)]
+        chunks = self._concurrently("listing assistant ids", self._id_page, offsets)
+        if self.count() != total:
+            return None
+        return {row.assistant_id for chunk in chunks for row in chunk}
+
+    def _id_page(self, offset: int) -> list[_Id]:
+        body = {"select": ["assistant_id"], "limit": PAGE_SIZE, "offset": offset, "sort_by": "assistant_id",
+                "sort_order": "asc"}
+        return self._rows(self._request("POST", "/assistants/search", json=body, retry=True), _Id, "assistant ids")
+
+    def _concurrently(self, phase: str, call: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """``call`` on every item, ``parallelism`` at a time, results in the order of ``items``."""
+        items = list(items)
+        if not items:
+            return []
+        self.progress.begin(phase, len(items))
+
+        def one(item: T) -> R:
+            result = call(item)
+            self.progress.step()
+            return result
+
+        try:
+            if len(items) == 1 or self.parallelism == 1:
+                return [one(item) for item in items]
+            with ThreadPoolExecutor(max_workers=min(self.parallelism, len(items))) as pool:
+                return list(pool.map(one, items))
+        finally:
+            self.progress.end()
+
     # --- the boundary: answers checked -----------------------------------------------------------------
 
     def _paged(self, path: str, body: dict[str, Any], model: type[M], what: str) -> list[M]:
+        self.progress.begin(f"reading {what}", None)
+        try:
+            return self._all_pages(path, body, model, what)
+        finally:
+            self.progress.end()
+
+    def _all_pages(self, path: str, body: dict[str, Any], model: type[M], what: str) -> list[M]:
         rows: list[M] = []
         offset = 0
         previous: list[M] | None = None
@@ -152,6 +255,7 @@ class LangGraphClient:
             page_body = {**body, "limit": PAGE_SIZE, "offset": offset}
             response = self._request("POST", path, json=page_body, retry=True)
             page = self._rows(response, model, what, first_index=len(rows))
+            self.progress.step()
             if previous is not None and page and page == previous:
                 raise self._unexpected(response, f"the page at offset {offset} repeats the previous one")
             rows.extend(page)
@@ -231,9 +335,8 @@ class LangGraphClient:
         where = f"{method} {self.display_url}{mask_url(path)}"
         for attempt in range(attempts):
             last = attempt == attempts - 1
-            self.request_count += 1
             try:
-                response = self._http.request(method, path, json=json)
+                response = self._send_when_allowed(method, path, json)
             except TRANSIENT as exc:
                 if last:
                     raise ServerUnreachableError(
@@ -252,6 +355,28 @@ class LangGraphClient:
                     return self._checked(response, allow)
             time.sleep(self.backoff * 2**attempt)
         raise AssertionError("unreachable")
+
+    def _send_when_allowed(self, method: str, path: str, json: Any) -> httpx.Response:
+        """One request, sent again after each 429 (the server did not process it, so even a PATCH is safe to
+        send again), waiting as long as its ``Retry-After`` asks; every thread waits with it."""
+        for attempt in range(RATE_LIMIT_ATTEMPTS):
+            self._wait_turn()
+            with self._lock:
+                self.request_count += 1
+            response = self._http.request(method, path, json=json)
+            if response.status_code != 429 or attempt == RATE_LIMIT_ATTEMPTS - 1:
+                return response
+            self._hold_off(retry_after(response, default=self.backoff * 2**attempt))
+        raise AssertionError("unreachable")
+
+    def _wait_turn(self) -> None:
+        delay = self._not_before - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+
+    def _hold_off(self, seconds: float) -> None:
+        with self._lock:
+            self._not_before = max(self._not_before, time.monotonic() + seconds)
 
     def _checked(self, response: httpx.Response, allow: tuple[int, ...]) -> httpx.Response:
         status = response.status_code
@@ -293,6 +418,28 @@ class LangGraphClient:
             where = [p.splitlines()[0].rstrip(":") for p in parts if p.startswith(("Failed validating", "On instance"))]
             text = "; ".join(where) + " (value not shown)"
         return self._clean(text)[:DETAIL_LIMIT] or "(empty detail)"
+
+
+class _Id(BaseModel):
+    """A search row with ``select: ["assistant_id"]``."""
+
+    assistant_id: str
+
+
+def retry_after(response: httpx.Response, *, default: float) -> float:
+    """Seconds to wait before sending again: the ``Retry-After`` header (seconds or an HTTP date), capped at
+    MAX_RETRY_AFTER; ``default`` when the header is absent or unreadable."""
+    value = response.headers.get("retry-after", "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return default
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
 class _Schemas(BaseModel):

@@ -3,6 +3,7 @@ and apply writes them. No HTTP here: ``client`` implements these protocols with 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -13,6 +14,10 @@ from reconciler.semantics import is_system, live_content
 from reconciler.spec import CONTENT_FIELDS, OWNER_KEY
 
 _CONTENT_FIELDS = set(CONTENT_FIELDS)
+
+DEFAULT_PARALLELISM = 8
+"""Requests in flight at once: enough to hide a cloud round trip, few enough not to flood a shared server."""
+MAX_PARALLELISM = 64
 
 
 class LiveVersion(BaseModel):
@@ -87,6 +92,21 @@ class LiveReader(Protocol):
 
     def graph_schema(self, graph_id: str) -> GraphSchema | GraphUnavailable:
         """The graph's schemas, or why the server shows none."""
+        ...
+
+    # Batches: what planning and the stale check need for many assistants at once. An implementation over a
+    # network answers them with concurrent requests or a few pages, never one request after another.
+
+    def find(self, assistant_ids: Collection[str]) -> dict[str, LiveAssistant]:
+        """The assistants among ``assistant_ids`` that exist, by id (absent ids are left out)."""
+        ...
+
+    def versions_of(self, assistant_ids: Collection[str]) -> dict[str, list[LiveVersion]]:
+        """Every version of each assistant, newest first, by id."""
+        ...
+
+    def graph_schemas(self, graph_ids: Collection[str]) -> dict[str, GraphSchema | GraphUnavailable]:
+        """``graph_schema`` of each graph, by graph id."""
         ...
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -108,14 +109,17 @@ class _PlannedSpecs:
 def _plan_specs(
     request: PlanRequest, reader: LiveReader, specs: tuple[AssistantSpec, ...], owned: dict[str, LiveAssistant]
 ) -> _PlannedSpecs:
-    """One action (or none) per spec; every spec that cannot be planned is a problem, all reported together."""
+    """One action (or none) per spec; every spec that cannot be planned is a problem, all reported together.
+    The server is asked in batches: which specs not owned yet exist, then the versions of every spec whose
+    pin or content needs them."""
     planned = _PlannedSpecs()
     secrets = {graph_id: sensitive_context_keys(schema) for graph_id, schema in request.schemas.items()}
+    lives = _live_of(specs, owned, reader)
+    versions = reader.versions_of([s.resolved_assistant_id for s in specs if _needs_versions(request, s, lives)])
     for spec in specs:
-        planner = _SpecPlanner(request, reader, spec, secrets.get(spec.graph_id, frozenset()))
-        live = owned.get(spec.resolved_assistant_id) or reader.get(spec.resolved_assistant_id)
+        planner = _SpecPlanner(request, reader, spec, secrets.get(spec.graph_id, frozenset()), versions)
         try:
-            outcome = planner.plan(live)
+            outcome = planner.plan(lives.get(spec.resolved_assistant_id))
         except _Refused as refused:
             planned.problems.append(refused.problem)
             continue
@@ -126,6 +130,24 @@ def _plan_specs(
         else:
             planned.actions.append(outcome)
     return planned
+
+
+def _live_of(
+    specs: tuple[AssistantSpec, ...], owned: dict[str, LiveAssistant], reader: LiveReader
+) -> dict[str, LiveAssistant]:
+    """The live assistant at each spec's assistant_id, where there is one: the owner search found most of
+    them; the rest are looked up in one batch."""
+    others = [s.resolved_assistant_id for s in specs if s.resolved_assistant_id not in owned]
+    return {**owned, **reader.find(others)} if others else dict(owned)
+
+
+def _needs_versions(request: PlanRequest, spec: AssistantSpec, lives: dict[str, LiveAssistant]) -> bool:
+    """A pin is checked against its version; changed content may equal an older version (a rollback)."""
+    live = lives.get(spec.resolved_assistant_id)
+    if live is None or live.is_system or live.owner not in (None, request.owner):
+        return False
+    desired = with_provenance(spec.content(request.owner), request.commit)
+    return spec.pin is not None or not same_content(desired, live.content())
 
 
 def _plan_leftovers(request: PlanRequest, owned: dict[str, LiveAssistant]) -> tuple[list[Delete], list[str]]:
@@ -182,8 +204,9 @@ def check_graphs(request: PlanRequest, specs: tuple[AssistantSpec, ...], reader:
     first_use: dict[str, AssistantSpec] = {}
     for spec in specs:
         first_use.setdefault(spec.graph_id, spec)
+    served = reader.graph_schemas(sorted(first_use))
     for graph_id, spec in sorted(first_use.items()):
-        live = reader.graph_schema(graph_id)
+        live = served[graph_id]
         file, line, col = request.desired.sources[spec.id].where(("graph_id",))
         if isinstance(live, GraphUnavailable):
             message = live.describe(request.server)
@@ -213,18 +236,28 @@ class _Refused(Exception):
 
 
 class _SpecPlanner:
-    def __init__(self, request: PlanRequest, reader: LiveReader, spec: AssistantSpec, secrets: frozenset[str]) -> None:
+    def __init__(
+        self,
+        request: PlanRequest,
+        reader: LiveReader,
+        spec: AssistantSpec,
+        secrets: frozenset[str],
+        read_ahead: Mapping[str, list[LiveVersion]],
+    ) -> None:
         self.request = request
         self.reader = reader
         self.spec = spec
         self.secrets = secrets
+        self.read_ahead = read_ahead
+        """Versions already read, in one batch, for every spec that was seen to need them."""
         self.warnings: list[str] = []
         self._versions: list[LiveVersion] | None = None
 
     def versions(self, assistant_id: str) -> list[LiveVersion]:
-        """The assistant's versions, newest first, read once."""
+        """The assistant's versions, newest first, read once (usually ahead, with every other spec's)."""
         if self._versions is None:
-            self._versions = self.reader.versions(assistant_id)
+            read = self.read_ahead.get(assistant_id)
+            self._versions = read if read is not None else self.reader.versions(assistant_id)
         return self._versions
 
     def plan(self, live: LiveAssistant | None) -> ActionType | None:

@@ -34,6 +34,7 @@ CORE = (
     "render",
     "report",
     "scaffold",
+    "progress",
 )
 """Modules (and packages) of the pure core: they receive the live state through a protocol."""
 

@@ -23,9 +23,9 @@ def run(settings: Settings, options: PlanOptions, *, planfile: Path | None, auto
     show = say if fmt == "text" else warn
     if planfile is not None:
         the_plan = _read_plan_for(settings, options, planfile)
-        client = client_for(the_plan.server)
+        client = client_for(the_plan.server, options.parallelism)
     else:
-        client = open_client(settings, options.url)
+        client = open_client(settings, options.url, options.parallelism)
         the_plan = make_plan(settings, options, client)
     with client:
         if planfile is not None:
@@ -37,7 +37,12 @@ def run(settings: Settings, options: PlanOptions, *, planfile: Path | None, auto
             if not auto_approve:
                 _confirm(the_plan)
         # Outside text, stdout carries one document (json, markdown); progress goes to stderr as it happens.
-        report = apply_plan(the_plan, client, on_outcome=(lambda o: warn(o.line())) if fmt != "text" else None)
+        report = apply_plan(
+            the_plan,
+            client,
+            parallelism=client.parallelism,
+            on_outcome=(lambda o: warn(o.line())) if fmt != "text" else None,
+        )
     renderers = {"json": report.render_json, "markdown": report.render_markdown}
     say(renderers.get(fmt, report.render_text)())
     if not report.ok:

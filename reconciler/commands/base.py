@@ -70,6 +70,8 @@ class PlanOptions:
     """Leave out assistants pinned to a version number (dry-run: those numbers belong to another server)."""
     max_deletes: int | None = None
     """``--max-deletes N``: allow up to N deletes (and deleting every managed assistant)."""
+    parallelism: int | None = None
+    """``--parallelism N``: requests in flight at once (None: the client's default)."""
 
 
 @dataclass(frozen=True)
@@ -106,16 +108,19 @@ def provenance_commit(settings: Settings, flag: str | None) -> str | None:
     return head
 
 
-def open_client(settings: Settings, url: str | None) -> LangGraphClient:
-    return client_for(settings.server_url(url))
+def open_client(settings: Settings, url: str | None, parallelism: int | None = None) -> LangGraphClient:
+    return client_for(settings.server_url(url), parallelism)
 
 
-def client_for(url: str) -> LangGraphClient:
-    """A client for ``url`` with the API key from the environment."""
+def client_for(url: str, parallelism: int | None = None) -> LangGraphClient:
+    """A client for ``url`` with the API key from the environment and a connection pool for ``parallelism``."""
     from reconciler.client import LangGraphClient
+    from reconciler.live import DEFAULT_PARALLELISM
     from reconciler.settings import api_key, request_timeout
 
-    return LangGraphClient(url, api_key=api_key(), timeout=request_timeout())
+    return LangGraphClient(
+        url, api_key=api_key(), timeout=request_timeout(), parallelism=parallelism or DEFAULT_PARALLELISM
+    )
 
 
 def make_plan(settings: Settings, options: PlanOptions, client: LiveReader) -> Plan:

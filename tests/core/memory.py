@@ -26,7 +26,7 @@ import copy
 import threading
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
@@ -150,6 +150,18 @@ class MemoryServer:
         return self._call(
             "graph_schema", graph_id, lambda: self.graphs.get(graph_id) or GraphUnavailable(graph_id, served=False)
         )
+
+    # batches: one call of the single method per item, so that ``calls`` counts what was asked for
+
+    def find(self, assistant_ids: Collection[str]) -> dict[str, LiveAssistant]:
+        found = {assistant_id: self.get(assistant_id) for assistant_id in assistant_ids}
+        return {assistant_id: live for assistant_id, live in found.items() if live is not None}
+
+    def versions_of(self, assistant_ids: Collection[str]) -> dict[str, list[LiveVersion]]:
+        return {assistant_id: self.versions(assistant_id) for assistant_id in assistant_ids}
+
+    def graph_schemas(self, graph_ids: Collection[str]) -> dict[str, GraphSchema | GraphUnavailable]:
+        return {graph_id: self.graph_schema(graph_id) for graph_id in graph_ids}
 
     # --- LiveWriter -------------------------------------------------------------------------------
 

@@ -115,7 +115,7 @@ def test_phases_run_in_order_and_every_write_is_verified() -> None:
     server = make_server()
     planned = mixed_plan(server)
     seen: list[Outcome] = []
-    report = apply_plan(planned, server, concurrency=1, on_outcome=seen.append)
+    report = apply_plan(planned, server, parallelism=1, on_outcome=seen.append)
     assert server.log == [
         ("create", aid("new")),
         ("update", aid("upd")),
@@ -130,7 +130,8 @@ def test_phases_run_in_order_and_every_write_is_verified() -> None:
     ]
     assert list(report.outcomes) == seen
     assert report.ok
-    assert server.calls == {"list_owned": 1, "get": 6, "create": 1, "update": 1, "set_latest": 1, "delete": 1}
+    # a write's response is the stored row: reads only for the stale check of the create and after the delete
+    assert server.calls == {"list_owned": 1, "get": 2, "create": 1, "update": 1, "set_latest": 1, "delete": 1}
     assert build_plan(make_request(bot("rb"), bot("new"), bot("upd"), prune=True), server).actions == ()
 
 
@@ -154,7 +155,7 @@ def test_failure_stops_the_rest_of_its_phase() -> None:
     server = make_server()
     planned = plan(server, bot("a"), bot("b"), bot("c"))
     server.fail_next("create", ServerError("POST -> 404: graph gone", url=URL, status=404))
-    report = apply_plan(planned, server, concurrency=1)
+    report = apply_plan(planned, server, parallelism=1)
     assert statuses(report) == [
         ("create", "a", "failed"),
         ("create", "b", "not_attempted"),
@@ -217,7 +218,9 @@ def test_a_write_that_lands_differently_from_what_was_sent_fails_naming_the_fiel
 
     (outcome,) = report.outcomes
     assert (outcome.action, outcome.status) == (method, "failed")
-    assert outcome.message == "read back after the write, these fields differ from what was sent: description, name"
+    assert outcome.message == "the server stored something else than was sent; these fields differ: description, name"
+    # the write's response was compared, not a read (a GET only in the stale check of the planned create)
+    assert server.calls.get("get", 0) == (1 if method == "create" else 0)
 
 
 # --- update retries -----------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ def _client(url: str, transport: httpx.BaseTransport, retries: int = 3) -> LangG
 
 def test_503_on_second_create_is_reported_and_rerun_converges(repo: Repo) -> None:
     with _client(repo.url, FaultyTransport(fail_at=2, mode="503", times=10), retries=1) as faulty:
-        report = apply_plan(_plan(repo.root, faulty, repo.url), faulty, concurrency=1)
+        report = apply_plan(_plan(repo.root, faulty, repo.url), faulty, parallelism=1)
 
     assert not report.ok
     assert [(o.id, o.status) for o in report.outcomes] == [
@@ -78,7 +78,7 @@ def test_503_on_second_create_is_reported_and_rerun_converges(repo: Repo) -> Non
 
 def test_create_whose_response_was_dropped_is_retried_without_duplicate(repo: Repo) -> None:
     with _client(repo.url, FaultyTransport(fail_at=1, mode="drop-after")) as faulty:
-        report = apply_plan(_plan(repo.root, faulty, repo.url), faulty, concurrency=1)
+        report = apply_plan(_plan(repo.root, faulty, repo.url), faulty, parallelism=1)
 
     assert report.ok, report.render_text()
     assert report.outcomes[0].message == "it already existed (an earlier attempt landed)"
