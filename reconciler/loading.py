@@ -141,7 +141,12 @@ def _problem_from_error(error: ErrorDetails, source: SpecSource, spec_id: str | 
         path = (*path, str(context["key"]))
     message = _message(error, path)
     on_key = kind in ("extra_forbidden", "reserved_metadata_key", "configurable_in_config")
-    file, line, col = source.where(path if kind != "missing" else path[:-1], key=on_key)
+    where = path
+    if kind == "missing":
+        removed = source.overlay is not None and source.overlay.covers(path)
+        where, on_key = (path, True) if removed else (path[:-1], False)
+        message += " (the overlay removes it)" if removed else ""
+    file, line, col = source.where(where, key=on_key)
     return Problem(file, line, col, spec_id, format_path(path), message)
 
 

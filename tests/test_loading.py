@@ -358,3 +358,17 @@ def test_unreadable_file_and_folder_are_reported(workdir: Path) -> None:
         "assistants.d/secret.yaml:1:1: cannot read the file: Permission denied",
         "assistants.d/sub:1:1: cannot list the folder: Permission denied",
     ]
+
+
+def test_an_overlay_that_removes_a_required_key_is_reported_at_the_overlay(workdir: Path) -> None:
+    write_tree(
+        workdir,
+        {
+            "assistants.d/bot.yaml": "id: bot\ngraph_id: agent\nname: Bot\n",
+            "environments/prod/bot.yaml": "# prod\nid: bot\nname: null\ngraph_id: null\n",
+        },
+    )
+    result = load_desired_state(Path("assistants.d"), Path("environments/prod"))
+    assert [str(problem) for problem in result.problems] == [
+        "environments/prod/bot.yaml:4:1: bot: graph_id: required key is missing (the overlay removes it)"
+    ]
