@@ -136,6 +136,11 @@ def test_pin_to_older_version_is_honoured(applied: Repo, runtime: str) -> None:
     # pinned 1 again. pg: set_latest restores every field, nothing more is written.
     assert versions == ([3, 2, 1] if runtime == "inmem" else [2, 1])
     assert ("repaired after readback" in result.stdout) == (runtime == "inmem")
+    if runtime == "inmem":
+        assert (
+            "the server's set_latest left these fields behind: context.system_prompt; repaired by writing the "
+            "pinned content first"
+        ) in result.stdout
     assert NEW_PROMPT_LINE in live["context"]["system_prompt"]
     assert NEW_PROMPT_LINE in applied.run_reply(live["assistant_id"])
     assert applied.cli("plan", "--detailed-exitcode").returncode == 0
@@ -190,3 +195,53 @@ def test_emptied_context_and_config_are_cleared_completely(applied: Repo) -> Non
     # An empty config would leave recursion_limit on the server; an empty tags list replaces the whole config.
     assert (live["context"], live["config"]) == ({}, {"tags": []})
     assert applied.cli("plan", "--detailed-exitcode").returncode == 0
+
+
+def test_rollback_across_a_graph_change_restores_the_graph(applied: Repo, runtime: str) -> None:
+    applied.edit("assistants.d/support.yaml", "graph_id: agent", "graph_id: typed")
+    applied.edit("assistants.d/support.yaml", "temperature: 0.2", "temperature: 0.7")
+    assert applied.cli("apply", "--auto-approve").returncode == 0
+    applied.edit("assistants.d/support.yaml", "graph_id: typed", "graph_id: agent")
+    applied.edit("assistants.d/support.yaml", "temperature: 0.7", "temperature: 0.2")
+
+    planned = applied.plan_json()
+    result = applied.cli("apply", "--auto-approve", "--format", "json")
+
+    assert [(a["action"], a.get("version")) for a in planned["actions"]] == [("set_latest", 1)]
+    assert result.returncode == 0, result.stdout + result.stderr
+    (outcome,) = json.loads(result.stdout)["outcomes"]
+    if runtime == "inmem":  # its set_latest leaves context and graph_id at version 2's values
+        assert (outcome["status"], outcome["version"], outcome["message"]) == (
+            "repaired", 3, "the server's set_latest left these fields at the newer values: context.temperature, "
+            "graph_id; wrote version 3 with version 1's content instead",
+        )
+    else:
+        assert (outcome["status"], outcome["version"], outcome["message"]) == ("applied", 1, "")
+    live = applied.managed()["support-bot"]
+    assert (live["graph_id"], live["context"]["temperature"]) == ("agent", 0.2)
+    assert applied.cli("plan", "--detailed-exitcode").returncode == 0
+
+
+def test_plan_file_refused_when_its_create_was_made_meanwhile(repo: Repo) -> None:
+    assert repo.cli("plan", "--out", "plan.json", "--only", "triage").returncode == 0
+    assert repo.cli("apply", "--auto-approve", "--only", "triage").returncode == 0
+
+    result = repo.cli("apply", "plan.json")
+
+    assert result.returncode == 3
+    assert "nothing was written" in result.stderr
+    assert "  triage: planned as a create, but the server now has it at version 1" in result.stderr
+    assert [v["version"] for v in repo.versions(repo.managed()["triage"]["assistant_id"])] == [1]
+
+
+def test_plan_file_refused_when_its_assistant_was_deleted_meanwhile(applied: Repo) -> None:
+    applied.edit("assistants.d/support.yaml", "temperature: 0.2", "temperature: 0.3")
+    assert applied.cli("plan", "--out", "plan.json").returncode == 0
+    applied.api.delete(f"/assistants/{applied.managed()['support-bot']['assistant_id']}").raise_for_status()
+
+    result = applied.cli("apply", "plan.json")
+
+    assert result.returncode == 3
+    assert "nothing was written" in result.stderr
+    assert "  support-bot: planned against version 1, but it no longer exists on the server" in result.stderr
+    assert "support-bot" not in applied.managed()
