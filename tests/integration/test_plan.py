@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 import uuid
 
 import pytest
 
 from reconciler.spec import default_assistant_id
+from tests.helpers import REPO_ROOT
 from tests.integration.conftest import Repo
 
 pytestmark = pytest.mark.integration
@@ -174,13 +176,15 @@ def test_plan_reads_a_graphs_schema_through_any_assistant_once_its_system_assist
     applied.edit("assistants.d/support.yaml", "temperature: 0.2", "temperature: 0.3")
 
     plan = applied.plan_json()
+    shutil.rmtree(applied.root / "schemas" / "graphs")
     pulled = applied.cli("schemas", "pull")
 
     assert [(a["action"], a["id"]) for a in plan["actions"]] == [("update", "support-bot")]
     assert pulled.returncode == 0, pulled.stderr
-    assert sorted(p.name for p in (applied.root / "schemas" / "graphs").iterdir()) == [
-        "agent.json", "legacy.json", "typed.json"
-    ]
+    committed = REPO_ROOT / "schemas" / "graphs"
+    assert {p.name: p.read_text() for p in (applied.root / "schemas" / "graphs").iterdir()} == {
+        p.name: p.read_text() for p in committed.iterdir()
+    }
 
 
 def test_graph_without_any_assistant_left_is_a_problem_that_says_what_to_do(repo: Repo) -> None:
