@@ -20,7 +20,7 @@ from reconciler.live import GraphUnavailable, LiveAssistant, LiveReader, LiveVer
 from reconciler.locations import Path, format_path
 from reconciler.plan import Cause, Change, Create, Delete, Expected, Plan, Repair, SetLatest, Update, sort_actions
 from reconciler.redact import is_sensitive_path
-from reconciler.schema import GraphSchema, sensitive_context_keys
+from reconciler.schema import GraphSchema, context_problems, key_differences, sensitive_context_keys
 from reconciler.semantics import (
     commit_of,
     comparable,
@@ -70,7 +70,7 @@ def build_plan(request: PlanRequest, reader: LiveReader) -> Plan:
     """The stages, in order: pick the targeted specs, check their graphs are served, read the managed
     assistants, plan each spec, plan what is left over (prune), and freeze the result."""
     specs = _targeted_specs(request)
-    problems = check_graphs(request, specs, reader)
+    problems, schema_warnings = check_graphs(request, specs, reader)
     owned = {a.assistant_id: a for a in reader.list_owned(request.owner) if not a.is_system}
     planned = _plan_specs(request, reader, specs, owned)
     deletes, leftover_warnings = _plan_leftovers(request, owned)
@@ -87,7 +87,7 @@ def build_plan(request: PlanRequest, reader: LiveReader) -> Plan:
         desired_digest=desired_digest(request),
         actions=sort_actions([*planned.actions, *deletes]),
         unchanged=tuple(sorted(planned.unchanged)),
-        warnings=(*planned.warnings, *leftover_warnings),
+        warnings=(*schema_warnings, *planned.warnings, *leftover_warnings),
     )
 
 
@@ -198,27 +198,50 @@ def desired_digest(request: PlanRequest) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def check_graphs(request: PlanRequest, specs: tuple[AssistantSpec, ...], reader: LiveReader) -> list[Problem]:
-    """Every graph must be served, with the schema that was committed."""
-    problems = []
-    first_use: dict[str, AssistantSpec] = {}
+def check_graphs(
+    request: PlanRequest, specs: tuple[AssistantSpec, ...], reader: LiveReader
+) -> tuple[list[Problem], list[str]]:
+    """Every graph must be served, and every desired context must be one the server's graph accepts (as well
+    as the committed schema, which offline validation checked). A committed schema that differs from the
+    server's is a warning with a key-level summary: a pull request may add a key before the code is deployed."""
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    by_graph: dict[str, list[AssistantSpec]] = {}
     for spec in specs:
-        first_use.setdefault(spec.graph_id, spec)
-    served = reader.graph_schemas(sorted(first_use))
-    for graph_id, spec in sorted(first_use.items()):
+        by_graph.setdefault(spec.graph_id, []).append(spec)
+    served = reader.graph_schemas(sorted(by_graph))
+    for graph_id, users in sorted(by_graph.items()):
         live = served[graph_id]
-        file, line, col = request.desired.sources[spec.id].where(("graph_id",))
         if isinstance(live, GraphUnavailable):
-            message = live.describe(request.server)
-        elif _schema_drift(request.schemas.get(graph_id), live):
-            message = (
-                f"schema drift: the server's schema for graph {graph_id!r} differs from "
-                f"schemas/graphs/{graph_id}.json; run `reconciler schemas pull --graph {graph_id}` and review the diff"
-            )
-        else:
+            file, line, col = request.desired.sources[users[0].id].where(("graph_id",))
+            problems.append(Problem(file, line, col, users[0].id, "graph_id", live.describe(request.server)))
             continue
-        problems.append(Problem(file, line, col, spec.id, "graph_id", message))
+        committed = request.schemas.get(graph_id)
+        if committed is not None and _schema_drift(committed, live):
+            warnings.append(_drift_warning(graph_id, committed, live, request.server))
+        for spec in users:
+            problems.extend(_live_context_problems(request, spec, live))
+    return problems, warnings
+
+
+def _live_context_problems(request: PlanRequest, spec: AssistantSpec, live: GraphSchema) -> list[Problem]:
+    source = request.desired.sources[spec.id]
+    problems = []
+    for path, message, on_key in context_problems(spec.context or {}, live):
+        file, line, col = source.where(path, key=on_key)
+        text = f"the graph served by {request.server} would not accept it: {message}"
+        problems.append(Problem(file, line, col, spec.id, format_path(path), text))
     return problems
+
+
+def _drift_warning(graph_id: str, committed: GraphSchema, live: GraphSchema, server: str) -> str:
+    differences = key_differences(committed, live)
+    parts = [f"{kind} {', '.join(keys)}" for kind, keys in differences.items() if keys]
+    summary = "; ".join(parts) or "no context key differs (other schema details do)"
+    return (
+        f"schemas/graphs/{graph_id}.json differs from the schema of graph {graph_id!r} on {server} "
+        f"(context keys on the server: {summary}); every context is valid against both"
+    )
 
 
 def _schema_drift(committed: GraphSchema | None, live: GraphSchema) -> bool:

@@ -250,3 +250,17 @@ def _is_secret(prop: Any, definitions: Mapping[str, Any], *, depth: int) -> bool
         for combinator in ("anyOf", "oneOf", "allOf")
         for member in prop.get(combinator) or []
     )
+
+
+def key_differences(committed: GraphSchema, live: GraphSchema) -> dict[str, list[str]]:
+    """Context keys ``added`` on the server, ``removed`` from it, and ``changed`` (same key, other schema),
+    comparing the committed schema with the server's."""
+    from reconciler.diff import json_equal
+
+    before = committed.effective.get("properties") or {}
+    after = live.effective.get("properties") or {}
+    return {
+        "added": sorted(set(after) - set(before)),
+        "removed": sorted(set(before) - set(after)),
+        "changed": sorted(k for k in set(before) & set(after) if not json_equal(before[k], after[k])),
+    }

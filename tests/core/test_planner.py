@@ -369,13 +369,28 @@ def test_system_assistant_is_never_managed() -> None:
 def test_graph_problems_are_all_reported() -> None:
     server = make_server()
     server.graphs["typed"] = GraphSchema("typed", {"type": "object", "properties": {}}, None)
-    specs = (make_spec("a", graph_id="nope"), make_spec("b", graph_id="typed"), make_spec("c", graph_id="typed"))
+    specs = (
+        make_spec("a", graph_id="nope"),
+        make_spec("b", graph_id="typed", context={"system_prompt": "hi"}),
+        make_spec("c", graph_id="typed"),
+    )
     assert plan_problems(server, *specs) == [
         "assistants.d/a.yaml:2:11: a: graph_id: graph 'nope' is not served by http://memory.test",
-        "assistants.d/b.yaml:2:11: b: graph_id: schema drift: the server's schema for graph 'typed' differs from "
-        "schemas/graphs/typed.json; run `reconciler schemas pull --graph typed` and review the diff",
+        "assistants.d/b.yaml:3:1: b: context.system_prompt: the graph served by http://memory.test would not "
+        "accept it: unknown context key: graph 'typed' declares no context schema; the server would drop it silently",
     ]
     assert server.calls["graph_schema"] == 2
+
+
+def test_a_key_added_on_the_server_only_warns_with_a_key_level_summary() -> None:
+    server = make_server()
+    added = {"type": "object", "properties": {"system_prompt": {"type": "string"}, "tone": {"type": "string"}}}
+    server.graphs["typed"] = GraphSchema("typed", added, None)
+    result = plan(server, make_spec("b", graph_id="typed", context={"system_prompt": "hi"}))
+    assert result.warnings == (
+        "schemas/graphs/typed.json differs from the schema of graph 'typed' on http://memory.test (context keys "
+        "on the server: added tone); every context is valid against both",
+    )
 
 
 # --- prune, --only, order -----------------------------------------------------------------------------

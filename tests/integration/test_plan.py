@@ -107,20 +107,32 @@ def test_unmanaged_and_system_assistants_are_never_deleted(applied: Repo) -> Non
     assert plan["summary"]["unchanged"] == 3
 
 
-def test_schema_drift_is_an_error_naming_graph_and_pull(repo: Repo) -> None:
+def test_additive_schema_change_plans_against_an_older_server_while_a_removed_key_fails(repo: Repo) -> None:
+    # The pull request adds an optional context key the server (older code) does not have yet.
     path = repo.root / "schemas" / "graphs" / "agent.json"
     schema = json.loads(path.read_text())
-    schema["context_schema"]["properties"]["system_prompt"]["default"] = "stale"
+    schema["context_schema"]["properties"]["tone"] = {"type": "string", "default": "warm"}
     path.write_text(json.dumps(schema))
 
-    result = repo.cli("plan")
+    additive = repo.cli("plan", "--format", "json")
 
-    assert result.returncode == 1
-    assert result.stdout == ""
+    assert additive.returncode == 0, additive.stderr
+    assert json.loads(additive.stdout)["warnings"][0] == (
+        f"schemas/graphs/agent.json differs from the schema of graph 'agent' on {repo.url} (context keys on the "
+        "server: removed tone); every context is valid against both"
+    )
+
+    # A context that uses the new key is one the older server's graph would drop: that fails, naming the server.
+    repo.edit("assistants.d/support.yaml", "  temperature: 0.2\n", "  temperature: 0.2\n  tone: formal\n")
+
+    removed = repo.cli("plan")
+
+    assert removed.returncode == 1
+    assert removed.stdout == ""
     assert (
-        "assistants.d/support.yaml:3:11: support-bot: graph_id: schema drift: the server's schema for graph 'agent' "
-        "differs from schemas/graphs/agent.json; run `reconciler schemas pull --graph agent` and review the diff"
-    ) in result.stderr
+        f"assistants.d/support.yaml:9:3: support-bot: context.tone: the graph served by {repo.url} would not accept "
+        "it: unknown context key: graph 'agent' has no context key 'tone'"
+    ) in removed.stderr
 
 
 def test_assistant_of_another_owner_is_an_error_not_a_takeover(repo: Repo) -> None:
