@@ -175,9 +175,9 @@ def test_plan_out_writes_real_values_with_mode_0600(repo: Repo) -> None:
     plan = json.loads(path.read_text())
     create = plan["actions"][1]
     assert create["body"]["context"]["system_prompt"].startswith("You are a helpful support agent.")
-    assert create["body"]["metadata"] == {
-        "team": "support", "reconciler/id": "support-bot", "reconciler/owner": "example"
-    }
+    metadata = create["body"]["metadata"]
+    assert metadata.pop("reconciler/digest").startswith("sha256:")
+    assert metadata == {"team": "support", "reconciler/id": "support-bot", "reconciler/owner": "example"}
 
 
 def test_plan_reads_a_graphs_schema_through_any_assistant_once_its_system_assistant_is_deleted(
