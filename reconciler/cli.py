@@ -97,6 +97,12 @@ MaxDeletesOption = Annotated[
 GraphOption = Annotated[
     list[str] | None, typer.Option("--graph", metavar="GRAPH", help="Only this graph (repeatable).")
 ]
+AllowCronsOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-delete-with-crons", help="Allow deleting assistants that crons use (the crons go with them)."
+    ),
+]
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
@@ -220,13 +226,19 @@ def plan(
     max_deletes: MaxDeletesOption = None,
     env: EnvOption = None,
     commit: CommitOption = None,
+    allow_delete_with_crons: AllowCronsOption = False,
 ) -> None:
     """Show exactly which calls would make the server match the files."""
     from reconciler.commands import plan as command
     from reconciler.commands.base import PlanOptions
 
     options = PlanOptions(
-        url=url, prune=prune, only=tuple(only or ()), commit=commit, max_deletes=max_deletes
+        url=url,
+        prune=prune,
+        only=tuple(only or ()),
+        commit=commit,
+        max_deletes=max_deletes,
+        allow_delete_with_crons=allow_delete_with_crons,
     )
     _run(lambda: command.run(_settings(env), options, out=out, fmt=fmt.value, detailed_exitcode=detailed_exitcode))
 
@@ -249,8 +261,13 @@ def apply(
     ] = None,
     env: EnvOption = None,
     commit: CommitOption = None,
+    allow_delete_with_crons: AllowCronsOption = False,
+    no_smoke: Annotated[
+        bool, typer.Option("--no-smoke", help="Do not run the assistants' smoke cases after the writes.")
+    ] = False,
 ) -> None:
-    """Make the planned calls, verify each by reading it back; refuse a plan that no longer holds.
+    """Make the planned calls, verify each by reading it back, run the smoke cases (a failing one switches
+    the assistant back); refuse a plan that no longer holds.
 
     PLANFILE, written by `plan --out`, is applied exactly as reviewed; without it, apply plans first and asks.
     """
@@ -264,8 +281,13 @@ def apply(
         commit=commit,
         max_deletes=max_deletes,
         parallelism=parallelism,
+        allow_delete_with_crons=allow_delete_with_crons,
     )
-    _run(lambda: command.run(_settings(env), options, planfile=planfile, auto_approve=auto_approve, fmt=fmt.value))
+    _run(
+        lambda: command.run(
+            _settings(env), options, planfile=planfile, auto_approve=auto_approve, fmt=fmt.value, smoke=not no_smoke
+        )
+    )
 
 
 @app.command()
@@ -279,6 +301,19 @@ def history(
     from reconciler.commands import history as command
 
     _run(lambda: command.run(_settings(env), spec_id, url, fmt.value))
+
+
+@app.command()
+def show(
+    assistant: Annotated[str, typer.Argument(help="A spec id (reconciler/id) or an assistant UUID.")],
+    url: UrlOption = None,
+    env: EnvOption = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format", help="Output on stdout.")] = ReportFormat.text,
+) -> None:
+    """One assistant on the server: active version, graph, owner, and what uses it (crons, threads)."""
+    from reconciler.commands import show as command
+
+    _run(lambda: command.run(_settings(env), assistant, url, fmt.value))
 
 
 @schemas_app.command("pull")

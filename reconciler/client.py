@@ -38,6 +38,7 @@ from reconciler.redact import mask_url, scrub
 from reconciler.schema import GraphSchema
 from reconciler.semantics import SYSTEM_CREATOR
 from reconciler.settings import check_url
+from reconciler.smoke import RunResult
 from reconciler.spec import OWNER_KEY
 
 PAGE_SIZE = 1000
@@ -237,6 +238,52 @@ class LangGraphClient:
                 return list(pool.map(one, items))
         finally:
             self.progress.end()
+
+    # --- impact of a delete ----------------------------------------------------------------------------
+
+    def crons_using(self, assistant_id: str) -> list[str]:
+        """Ids of the crons scheduled on the assistant (``POST /runs/crons/search``, all pages)."""
+        body = {"assistant_id": assistant_id, "select": ["cron_id"]}
+        rows = self._paged("/runs/crons/search", body, _CronRow, "crons")
+        return sorted(row.cron_id for row in rows)
+
+    def threads_count(self, assistant_id: str) -> int:
+        """Threads that ran the assistant: the server stamps ``metadata.assistant_id`` on a thread's runs."""
+        body = {"metadata": {"assistant_id": assistant_id}}
+        response = self._request("POST", "/threads/count", json=body, retry=True)
+        count = self._json(response)
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise self._unexpected(response, f"expected a count of threads, got {_shape(count)}")
+        return count
+
+    # --- smoke runs -----------------------------------------------------------------------------------
+
+    def run_wait(self, assistant_id: str, input: dict[str, Any], timeout: float) -> RunResult:
+        """``POST /runs/wait`` (stateless), bounded by ``timeout``. The server keeps the connection alive
+        with a newline every 5 s while the run works, so the deadline is checked on every chunk (a run is
+        abandoned at most ~5 s after its timeout), and ``on_disconnect: cancel`` stops it when we leave.
+        Never retried: a run can cost money."""
+        body = {"assistant_id": assistant_id, "input": input, "on_disconnect": "cancel"}
+        started = time.monotonic()
+        deadline = started + timeout
+        self.request_count += 1
+        try:
+            with self._http.stream(
+                "POST", "/runs/wait", json=body, timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0))
+            ) as response:
+                chunks = []
+                for chunk in response.iter_bytes():
+                    chunks.append(chunk)
+                    if time.monotonic() > deadline:
+                        waited = time.monotonic() - started
+                        return RunResult(status="timeout", error=f"waited {waited:.1f}s", seconds=waited)
+                text = b"".join(chunks).decode("utf-8", errors="replace")
+        except httpx.TimeoutException:
+            return RunResult(status="timeout", error=f"waited {timeout:g}s", seconds=time.monotonic() - started)
+        except httpx.TransportError as exc:
+            return RunResult(status="error", error=f"{type(exc).__name__}: {exc or 'no response'}")
+        result = _run_result(response.status_code, text, time.monotonic() - started)
+        return result.model_copy(update={"error": self._clean(result.error)}) if result.error else result
 
     # --- the boundary: answers checked -----------------------------------------------------------------
 
@@ -442,6 +489,12 @@ def retry_after(response: httpx.Response, *, default: float) -> float:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
+class _CronRow(BaseModel):
+    """A row of ``POST /runs/crons/search`` with ``select: [cron_id]``."""
+
+    cron_id: str
+
+
 class _Schemas(BaseModel):
     """``GET /assistants/{id}/schemas``: the parts the reconciler reads."""
 
@@ -472,3 +525,18 @@ def _html_page(response: httpx.Response) -> str:
     title = re.search(r"<title[^>]*>(.*?)</title>", response.text[:5000], re.IGNORECASE | re.DOTALL)
     named = f" ({' '.join(title.group(1).split())[:80]!r})" if title and title.group(1).strip() else ""
     return f"an HTML page{named}"
+
+
+def _run_result(status: int, text: str, seconds: float) -> RunResult:
+    """A finished ``/runs/wait`` answer: an HTTP error, a run that raised (``__error__``), or its values."""
+    try:
+        data = jsonlib.loads(text)
+    except ValueError:
+        return RunResult(status="error", error=f"HTTP {status}: not JSON: {text.strip()[:200]}", seconds=seconds)
+    if status >= 400:
+        detail = data.get("detail") if isinstance(data, dict) else data
+        return RunResult(status="error", error=f"HTTP {status}: {detail}", seconds=seconds)
+    if isinstance(data, dict) and isinstance(data.get("__error__"), dict):
+        error = data["__error__"]
+        return RunResult(status="error", error=f"{error.get('error')}: {error.get('message')}", seconds=seconds)
+    return RunResult(status="success", values=data, seconds=seconds)

@@ -109,6 +109,14 @@ class LiveReader(Protocol):
         """``graph_schema`` of each graph, by graph id."""
         ...
 
+    def crons_using(self, assistant_id: str) -> list[str]:
+        """Ids of the crons scheduled on the assistant (asked only for a planned delete)."""
+        ...
+
+    def threads_count(self, assistant_id: str) -> int:
+        """How many threads ran the assistant (asked only for a planned delete)."""
+        ...
+
 
 class LiveWriter(LiveReader, Protocol):
     """What apply may do to the server."""

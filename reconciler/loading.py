@@ -18,7 +18,7 @@ from reconciler.locations import Path, describe, format_path, quote
 from reconciler.overlay import apply_overlays
 from reconciler.pins import History, resolve_commit_pins
 from reconciler.semantics import STRIPPED_CONTEXT_KEYS, STRIPPED_METADATA_KEYS
-from reconciler.spec import AssistantSpec, RunnableConfigSpec, default_assistant_id
+from reconciler.spec import AssistantSpec, RunnableConfigSpec, SmokeCaseSpec, default_assistant_id
 from reconciler.yamlio import Document
 
 _EXPECTED = {
@@ -163,6 +163,9 @@ def _message(error: ErrorDetails, path: Path) -> str:
             f"{quote(str(error['input']))} is not a valid id: use 1-100 characters of a-z, 0-9, '.', '_', '-', "
             "starting with a letter or digit"
         )
+    if kind in ("greater_than", "less_than_equal"):
+        bound = (error.get("ctx") or {}).get("gt" if kind == "greater_than" else "le")
+        return f"must be {'>' if kind == 'greater_than' else '<='} {bound}, got {describe(error['input'])}"
     if kind == "greater_than_equal":
         return f"must be >= {(error.get('ctx') or {}).get('ge')}, got {describe(error['input'])}"
     if kind == "string_too_short":
@@ -171,6 +174,8 @@ def _message(error: ErrorDetails, path: Path) -> str:
 
 
 def _known_keys(parent: Path) -> list[str]:
+    if len(parent) == 2 and parent[0] == "smoke":
+        return list(SmokeCaseSpec.model_fields)
     model = RunnableConfigSpec if parent == ("config",) else AssistantSpec
     return [name for name in model.model_fields if name != "configurable"] if len(parent) <= 1 else []
 

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reconciler.errors import PlanFileError
+from reconciler.spec import SmokeCaseSpec
 
 FORMAT_VERSION = 1
 ACTION_ORDER = ("create", "update", "set_latest", "delete")
@@ -56,13 +57,21 @@ class _Action(_Frozen):
     changes: tuple[Change, ...] = ()
 
 
-class Create(_Action):
+class _Activates(_Action):
+    """An action after which a new version is active: the spec's smoke cases run against it."""
+
+    smoke_cases: tuple[SmokeCaseSpec, ...] = ()
+    """The cases apply runs after this write (their inputs are real values: plan file only; stdout shows
+    ``smoke``, the number of cases)."""
+
+
+class Create(_Activates):
     action: Literal["create"] = "create"
     body: dict[str, Any]
     """The exact ``POST /assistants`` body."""
 
 
-class Update(_Action):
+class Update(_Activates):
     action: Literal["update"] = "update"
     body: dict[str, Any]
     """The exact ``PATCH /assistants/{id}`` body: the FULL state, dropped metadata keys as null."""
@@ -83,7 +92,7 @@ class Repair(_Frozen):
     planned; ``set_latest``: the version it activates again afterwards."""
 
 
-class SetLatest(_Action):
+class SetLatest(_Activates):
     action: Literal["set_latest"] = "set_latest"
     version: int
     reason: Literal["pin", "rollback"]
@@ -97,9 +106,19 @@ class SetLatest(_Action):
     """The conditional writes, in order, if set_latest leaves fields behind (``semantics.repair_steps``)."""
 
 
+class Impact(_Frozen):
+    """What uses an assistant, from the server's own search endpoints."""
+
+    crons: tuple[str, ...] = ()
+    """Ids of the crons scheduled on it (the server deletes them with the assistant)."""
+    threads: int = 0
+    """Threads that ran it (kept: deletes never cascade to threads)."""
+
+
 class Delete(_Action):
     action: Literal["delete"] = "delete"
     name: str | None = None
+    impact: Impact | None = None
 
 
 Action = Annotated[Create | Update | SetLatest | Delete, Field(discriminator="action")]
@@ -115,6 +134,8 @@ class Plan(_Frozen):
     """Planned with ``--prune``: apply re-plans the same way."""
     only: tuple[str, ...] = ()
     """Planned with ``--only`` these patterns: apply re-plans the same way."""
+    allow_delete_with_crons: bool = False
+    """Planned with ``--allow-delete-with-crons``: apply re-plans the same way."""
     desired_digest: str | None = None
     """sha256 of the desired state (files and committed schemas) it was planned from: apply tells "the files
     changed" from "the plan file was edited" with it."""
@@ -139,9 +160,16 @@ class Plan(_Frozen):
         data["summary"] = self.summary()
         for action in data["actions"]:
             action["expected"] = {k: v for k, v in action["expected"].items() if v is not None}
+            if action.get("smoke_cases"):
+                action["smoke"] = len(action["smoke_cases"])
+            else:
+                action.pop("smoke_cases", None)
+            if action.get("impact", 0) is None:
+                action.pop("impact")
             if not include_bodies:
                 action.pop("body", None)
                 action.pop("content", None)
+                action.pop("smoke_cases", None)
         return data
 
 
@@ -169,6 +197,9 @@ def read_plan_file(path: Path) -> Plan:
         found = data.get("format_version")
         raise PlanFileError(f"{path}: format_version {found!r} is not supported (expected {FORMAT_VERSION})")
     data.pop("summary", None)
+    for action in data.get("actions") or ():
+        if isinstance(action, dict):
+            action.pop("smoke", None)  # derived from smoke_cases
     try:
         return Plan.model_validate(data)
     except ValidationError as exc:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from reconciler.desired import DesiredState
 from reconciler.diff import added_paths, differing_paths, json_equal, same_content
 from reconciler.errors import PlanError, Problem
+from reconciler.impact import cron_problems, with_impact
 from reconciler.live import GraphUnavailable, LiveAssistant, LiveReader, LiveVersion
 from reconciler.locations import Path, format_path
 from reconciler.plan import Cause, Change, Create, Delete, Expected, Plan, Repair, SetLatest, Update, sort_actions
@@ -59,6 +60,8 @@ class PlanRequest:
     """``max_deletes`` of reconciler.yaml: more deletes than this are refused."""
     allowed_deletes: int | None = None
     """``--max-deletes N``: allows up to N deletes, deleting every managed assistant included."""
+    allow_delete_with_crons: bool = False
+    """Plan deletes of assistants that crons still use (the server deletes those crons with them)."""
 
     def targeted(self) -> tuple[AssistantSpec, ...]:
         if not self.only:
@@ -74,8 +77,11 @@ def build_plan(request: PlanRequest, reader: LiveReader) -> Plan:
     owned = {a.assistant_id: a for a in reader.list_owned(request.owner) if not a.is_system}
     planned = _plan_specs(request, reader, specs, owned)
     deletes, leftover_warnings = _plan_leftovers(request, owned)
+    deletes = with_impact(deletes, reader)
     problems.extend(planned.problems)
     problems.extend(_prune_problems(request, deletes, owned))
+    if not request.allow_delete_with_crons:
+        problems.extend(cron_problems(deletes))
     if problems:
         raise PlanError(problems)
     return Plan(
@@ -84,6 +90,7 @@ def build_plan(request: PlanRequest, reader: LiveReader) -> Plan:
         commit=request.commit,
         prune=request.prune,
         only=request.only,
+        allow_delete_with_crons=request.allow_delete_with_crons,
         desired_digest=desired_digest(request),
         actions=sort_actions([*planned.actions, *deletes]),
         unchanged=tuple(sorted(planned.unchanged)),
@@ -315,6 +322,7 @@ class _SpecPlanner:
             body=full_state_body(desired, live.content()),
             adopt=live.owner is None,
             cause=cause_of(live),
+            smoke_cases=tuple(self.spec.smoke),
         )
 
     def _create(self) -> ActionType:
@@ -333,6 +341,7 @@ class _SpecPlanner:
             expected=Expected(exists=False),
             changes=to_changes(added_paths(desired), self.secrets),
             body=body,
+            smoke_cases=tuple(self.spec.smoke),
         )
 
     def _desired(self) -> dict[str, Any]:
@@ -406,6 +415,7 @@ class _SpecPlanner:
             content=full_state_body(target.content(), live.content()),
             cause=cause_of(live),
             repairs=self._repairs(live, target, reason),
+            smoke_cases=tuple(self.spec.smoke),
         )
 
     def _repairs(self, live: LiveAssistant, target: LiveVersion, reason: Literal["pin", "rollback"]

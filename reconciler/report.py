@@ -51,15 +51,47 @@ class Outcome(BaseModel):
         return text
 
 
+SmokeStatus = Literal["passed", "rolled_back", "rollback_failed"]
+
+
+class SmokeOutcome(BaseModel):
+    """The smoke cases of one written assistant, and what happened when one failed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    assistant_id: str
+    status: SmokeStatus
+    version: int | None = None
+    """The version the cases ran against (the one apply wrote)."""
+    cases: int = 0
+    """How many cases ran (they stop at the first failure)."""
+    reason: str = ""
+    """Why a case failed."""
+    rollback: str = ""
+    """What the rollback did, or why it failed and what the server has now."""
+
+    def line(self) -> str:
+        ran = f"{self.cases} smoke case(s)"
+        if self.status == "passed":
+            return f"✓ smoke {self.id}: {ran} passed on version {self.version}"
+        head = "rolled back" if self.status == "rolled_back" else "ROLLBACK FAILED"
+        return f"✗ smoke {self.id} {head}: {self.reason}\n    {self.rollback}"
+
+
 class ApplyReport(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     server: str
     outcomes: tuple[Outcome, ...] = ()
+    smoke: tuple[SmokeOutcome, ...] = ()
+    smoke_skipped: int = 0
+    """Smoke cases not run because of ``--no-smoke``."""
 
     @property
     def ok(self) -> bool:
-        return all(o.status in ("applied", "repaired") for o in self.outcomes)
+        written = all(o.status in ("applied", "repaired") for o in self.outcomes)
+        return written and all(s.status == "passed" for s in self.smoke)
 
     def counts(self) -> dict[str, int]:
         counts = {"applied": 0, "repaired": 0, "failed": 0, "not_attempted": 0}
@@ -71,6 +103,12 @@ class ApplyReport(BaseModel):
         counts = self.counts()
         if not self.outcomes:
             return "Apply complete: nothing to do."
+        failed_smoke = [s for s in self.smoke if s.status != "passed"]
+        if failed_smoke and all(o.status in ("applied", "repaired") for o in self.outcomes):
+            return (
+                f"Apply failed smoke tests: {len(failed_smoke)} assistant(s) switched back or left as stated above. "
+                "Fix the files (or the graph); `reconciler plan` shows them as pending."
+            )
         if self.ok:
             repaired = f" ({counts['repaired']} repaired after readback)" if counts["repaired"] else ""
             return f"Apply complete: {len(self.outcomes)} change(s) applied and verified{repaired}."
@@ -80,8 +118,16 @@ class ApplyReport(BaseModel):
             "Run `reconciler plan` to see the remainder; `reconciler apply` finishes it."
         )
 
+    def smoke_lines(self) -> list[str]:
+        lines = [s.line() for s in self.smoke]
+        if self.smoke_skipped:
+            lines.append(f"· smoke: {self.smoke_skipped} case(s) not run (--no-smoke)")
+        return lines
+
     def render_text(self) -> str:
-        return "\n".join([*(o.line() for o in self.outcomes), "", self.summary()]) + "\n"
+        smoke = self.smoke_lines()
+        lines = [*(o.line() for o in self.outcomes), *([""] + smoke if smoke else []), "", self.summary()]
+        return "\n".join(lines) + "\n"
 
     def render_markdown(self) -> str:
         """A heading with the summary and a table of outcomes: for a GitHub job summary or a comment."""
@@ -89,6 +135,9 @@ class ApplyReport(BaseModel):
         if self.outcomes:
             lines += ["", "| | action | assistant | result |", "| --- | --- | --- | --- |"]
             lines += [_markdown_row(o) for o in self.outcomes]
+        smoke = self.smoke_lines()
+        if smoke:
+            lines += ["", "**Smoke cases**", "", *(f"- {line.replace(chr(10), ' ')}" for line in smoke)]
         return "\n".join(lines) + "\n"
 
     def render_json(self) -> str:
@@ -97,6 +146,8 @@ class ApplyReport(BaseModel):
             "ok": self.ok,
             "counts": self.counts(),
             "outcomes": [o.model_dump() for o in self.outcomes],
+            "smoke": [s.model_dump() for s in self.smoke],
+            "smoke_skipped": self.smoke_skipped,
         }
         return json.dumps(data, indent=2) + "\n"
 

@@ -66,6 +66,28 @@ class RunnableConfigSpec(BaseModel):
         )
 
 
+class SmokeCaseSpec(BaseModel):
+    """A check run against the assistant after apply writes a new active version of it: a stateless run
+    with this input, waited for. The case fails on an error, on the timeout, or when ``expect_contains``
+    does not occur in the run's final values serialised as JSON. Never sent to the server as content."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, use_attribute_docstrings=True)
+
+    input: dict[str, Any]
+    """The run's input (the graph's input state)."""
+    timeout: Annotated[float, Field(gt=0, le=3600)] = 60
+    """Seconds to wait for the run to finish; default 60."""
+    expect_contains: Annotated[StrictStr, Field(min_length=1)] | None = None
+    """Text that must occur in the run's output: its final values as JSON (non-ASCII kept as is)."""
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _number(cls, value: object) -> object:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise PydanticCustomError("smoke_timeout", "must be a number of seconds, e.g. 60")
+        return float(value)
+
+
 def _refuse_reserved_metadata(value: dict[str, Any] | None) -> dict[str, Any] | None:
     for key in value or {}:
         if key.startswith(RESERVED_METADATA_PREFIX):
@@ -150,6 +172,8 @@ class AssistantSpec(BaseModel):
     pin: Annotated[StrictInt, Field(ge=1)] | CommitPin | None = None
     """A version number of this server (set_latest; content fields may then be omitted), or
     `{commit: <sha>}`: the content this file had at that git commit, on every server."""
+    smoke: list[SmokeCaseSpec] = Field(default_factory=list)
+    """Checks run after apply writes a new active version; a failing one switches the assistant back."""
 
     _check_metadata = field_validator("metadata")(_refuse_reserved_metadata)
     _check_assistant_id = field_validator("assistant_id")(_normalise_uuid)

@@ -24,7 +24,8 @@ _SYSTEM_ROWS = pytest.StashKey[list[dict[str, Any]]]()
 
 @pytest.fixture(scope="session", params=selected_runtimes())
 def langgraph_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
-    """A real server serving the repo's langgraph.json (graphs agent, typed, legacy, nested), once per runtime."""
+    """A real server serving the repo's langgraph.json (graphs agent, typed, legacy, nested, flaky), once per
+    runtime."""
     with live_server(request.param, REPO_ROOT / "langgraph.json") as server:
         with httpx.Client(base_url=server.url, timeout=10) as client:
             system = client.post("/assistants/search", json={"metadata": _SYSTEM, "limit": _PAGE}).json()

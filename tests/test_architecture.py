@@ -35,6 +35,8 @@ CORE = (
     "report",
     "scaffold",
     "progress",
+    "smoke",
+    "impact",
 )
 """Modules (and packages) of the pure core: they receive the live state through a protocol."""
 
@@ -51,6 +53,7 @@ EDGE = (
     "distribution",
     "gitrepo",
     "templates",
+    "smoke_apply",
 )
 """Modules that do I/O (network, processes, the terminal) or wire the core to it."""
 

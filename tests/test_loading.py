@@ -66,7 +66,7 @@ def test_misspelled_top_level_key(workdir: Path) -> None:
 def test_unknown_top_level_key_lists_the_allowed_ones(workdir: Path) -> None:
     assert _one_file(workdir, "id: bot\ngraph_id: agent\nfoo: 1\n") == [
         "assistants.d/x.yaml:3:1: bot: foo: unknown key; allowed: id, graph_id, name, description, "
-        "assistant_id, context, config, metadata, pin"
+        "assistant_id, context, config, metadata, pin, smoke"
     ]
 
 

@@ -111,7 +111,7 @@ def test_file_format_json_schema_for_editors() -> None:
     assert schema["additionalProperties"] is False
     assert schema["required"] == ["id", "graph_id"]
     assert list(schema["properties"]) == [
-        "id", "graph_id", "name", "description", "assistant_id", "context", "config", "metadata", "pin",
+        "id", "graph_id", "name", "description", "assistant_id", "context", "config", "metadata", "pin", "smoke",
     ]
     assert schema["properties"]["metadata"]["anyOf"][0]["propertyNames"] == {"not": {"pattern": "^reconciler/"}}
 
@@ -122,3 +122,30 @@ def test_committed_editor_schema_is_generated_from_the_models() -> None:
 
     committed = (REPO_ROOT / "schemas" / "assistant.schema.json").read_text(encoding="utf-8")
     assert committed == file_format_json_schema_text(), "run `make assistant-schema` and commit the result"
+
+
+def test_smoke_cases_default_to_a_60_second_timeout_and_are_not_content() -> None:
+    spec = make_spec(smoke=[{"input": {"text": "ping"}}, {"input": {}, "timeout": 5, "expect_contains": "pong"}])
+    assert [(c.input, c.timeout, c.expect_contains) for c in spec.smoke] == [
+        ({"text": "ping"}, 60.0, None),
+        ({}, 5.0, "pong"),
+    ]
+    assert spec.content("o") == make_spec().content("o")
+
+
+@pytest.mark.parametrize(
+    ("case", "kind"),
+    [
+        ({"input": "ping"}, "dict_type"),
+        ({"input": {}, "timeout": 0}, "greater_than"),
+        ({"input": {}, "timeout": "60"}, "smoke_timeout"),
+        ({"input": {}, "timeout": True}, "smoke_timeout"),
+        ({"input": {}, "expect_contains": ""}, "string_too_short"),
+        ({"input": {}, "code": "print(1)"}, "extra_forbidden"),
+        ({"timeout": 5}, "missing"),
+    ],
+)
+def test_bad_smoke_cases(case: dict[str, object], kind: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        make_spec(smoke=[case])
+    assert [error["type"] for error in caught.value.errors()] == [kind]

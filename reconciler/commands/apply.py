@@ -12,11 +12,21 @@ from reconciler.errors import SettingsError
 from reconciler.settings import Settings
 
 if TYPE_CHECKING:
+    from reconciler.client import LangGraphClient
     from reconciler.live import LiveReader
     from reconciler.plan import Plan
+    from reconciler.report import ApplyReport
 
 
-def run(settings: Settings, options: PlanOptions, *, planfile: Path | None, auto_approve: bool, fmt: str) -> int:
+def run(
+    settings: Settings,
+    options: PlanOptions,
+    *,
+    planfile: Path | None,
+    auto_approve: bool,
+    fmt: str,
+    smoke: bool = True,
+) -> int:
     from reconciler.apply import apply_plan
     from reconciler.render import render
 
@@ -43,6 +53,7 @@ def run(settings: Settings, options: PlanOptions, *, planfile: Path | None, auto
             parallelism=client.parallelism,
             on_outcome=(lambda o: warn(o.line())) if fmt != "text" else None,
         )
+        report = smoke_test(the_plan, report, client, enabled=smoke, progress=fmt != "text")
     renderers = {"json": report.render_json, "markdown": report.render_markdown}
     say(renderers.get(fmt, report.render_text)())
     if not report.ok:
@@ -50,12 +61,27 @@ def run(settings: Settings, options: PlanOptions, *, planfile: Path | None, auto
     return 0 if report.ok else 1
 
 
+def smoke_test(the_plan: Plan, report: ApplyReport, client: LangGraphClient, *, enabled: bool, progress: bool
+               ) -> ApplyReport:
+    """The smoke phase after the writes: the declared cases of every written assistant, or (``--no-smoke``)
+    the count of those not run."""
+    from reconciler.smoke_apply import run_smoke, skip_smoke, smoke_cases_written
+
+    if not enabled:
+        return skip_smoke(the_plan, report)
+    written = smoke_cases_written(the_plan, report)
+    if written:
+        warn(f"Running the smoke cases of {len(written)} assistant(s) ...")
+    return run_smoke(the_plan, report, client, on_outcome=(lambda o: warn(o.line())) if progress else None)
+
+
 def _read_plan_for(settings: Settings, options: PlanOptions, planfile: Path) -> Plan:
     from reconciler.plan import read_plan_file
 
-    if options.prune or options.only or options.commit:
+    if options.prune or options.only or options.commit or options.allow_delete_with_crons:
         raise SettingsError(
-            "--prune, --only and --commit shape a plan; a plan file is applied exactly as it was written"
+            "--prune, --only, --commit and --allow-delete-with-crons shape a plan; a plan file is applied exactly "
+            "as it was written"
         )
     the_plan = read_plan_file(planfile)
     try:
@@ -74,7 +100,13 @@ def _admit(settings: Settings, options: PlanOptions, reviewed: Plan, client: Liv
     from reconciler.apply import read_targets
     from reconciler.schema import load_schemas
 
-    same_shape = replace(options, url=reviewed.server, prune=reviewed.prune, only=reviewed.only)
+    same_shape = replace(
+        options,
+        url=reviewed.server,
+        prune=reviewed.prune,
+        only=reviewed.only,
+        allow_delete_with_crons=reviewed.allow_delete_with_crons,
+    )
     fresh = plan_from_files(settings, same_shape, client)
     schemas, _ = load_schemas(settings.schemas_dir, (action.graph_id for action in reviewed.actions))
     named = frozenset(spec.resolved_assistant_id for spec in fresh.checked.desired.specs)

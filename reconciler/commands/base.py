@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -72,6 +73,8 @@ class PlanOptions:
     """``--max-deletes N``: allow up to N deletes (and deleting every managed assistant)."""
     parallelism: int | None = None
     """``--parallelism N``: requests in flight at once (None: the client's default)."""
+    allow_delete_with_crons: bool = False
+    """``--allow-delete-with-crons``: plan deletes of assistants that crons use."""
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,7 @@ def plan_from_files(settings: Settings, options: PlanOptions, client: LiveReader
         commit=provenance_commit(settings, options.commit),
         max_deletes=settings.project.max_deletes,
         allowed_deletes=options.max_deletes,
+        allow_delete_with_crons=options.allow_delete_with_crons,
     )
     return PlannedFromFiles(build_plan(request, client), checked)
 
@@ -160,3 +164,23 @@ def _without_numeric_pins(desired: DesiredState) -> DesiredState:
             warn(f"skipped {spec.id}: pin {spec.version_pin} is a version number of one server (pin by commit to "
                  "include it)")
     return replace(desired, specs=tuple(spec for spec in desired.specs if spec.version_pin is None))
+
+
+def resolve_assistant_id(settings: Settings, spec_id: str, reader: LiveReader) -> str:
+    """``spec_id`` as a UUID, else the assistant_id its file gives it, else the managed assistant carrying
+    that ``reconciler/id`` (a spec no longer in the files), else the default id."""
+    from reconciler.loading import load_desired_state
+    from reconciler.spec import ID_KEY, default_assistant_id
+
+    try:
+        return str(uuid.UUID(spec_id))
+    except ValueError:
+        pass
+    loaded = load_desired_state(settings.assistants_dir, settings.overlay_dir)
+    for spec in loaded.desired.specs:
+        if spec.id == spec_id:
+            return spec.resolved_assistant_id
+    for assistant in reader.list_owned(settings.owner):
+        if assistant.metadata.get(ID_KEY) == spec_id:
+            return assistant.assistant_id
+    return default_assistant_id(spec_id)

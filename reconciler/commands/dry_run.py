@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from reconciler.commands.apply import smoke_test
 from reconciler.commands.base import PlanOptions, make_plan, say, warn
 from reconciler.errors import InvalidSpecError, SettingsError
 from reconciler.schema import serialise as serialise_schema
@@ -46,12 +47,14 @@ def run(settings: Settings, config: Path) -> int:
         options = PlanOptions(url=server.url, skip_numeric_pins=True)
         first = make_plan(local, options, client)
         say(render(first, "text", color=sys.stdout.isatty()))
-        report = apply_plan(first, client)
+        report = smoke_test(first, apply_plan(first, client), client, enabled=True, progress=False)
         say(report.render_text())
         second = make_plan(local, options, client)
         say(render(second, "text", color=sys.stdout.isatty()))
     converged = report.ok and not second.has_changes
-    if not converged:
+    if any(s.status != "passed" for s in report.smoke):
+        warn("error: smoke cases failed on the local server (see above): fix the context before opening a PR")
+    elif not converged:
         warn("error: the local server does not match the files after apply (see above)")
     return 0 if converged else 1
 

@@ -8,20 +8,19 @@ written outside git. ``commit`` is the git commit the reconciler recorded, if an
 from __future__ import annotations
 
 import json
-import uuid
 from typing import TYPE_CHECKING, Any
 
-from reconciler.commands.base import open_client, say
+from reconciler.commands.base import open_client, resolve_assistant_id, say
 from reconciler.errors import SettingsError
 from reconciler.settings import Settings
 
 if TYPE_CHECKING:
-    from reconciler.live import LiveAssistant, LiveReader, LiveVersion
+    from reconciler.live import LiveAssistant, LiveVersion
 
 
 def run(settings: Settings, spec_id: str, url: str | None, fmt: str) -> int:
     with open_client(settings, url) as client:
-        assistant_id = _assistant_id(settings, spec_id, client)
+        assistant_id = resolve_assistant_id(settings, spec_id, client)
         live = client.get(assistant_id)
         if live is None:
             raise SettingsError(f"no assistant {assistant_id} ({spec_id}) on {client.url}")
@@ -64,23 +63,3 @@ def render_text(spec_id: str, assistant_id: str, server: str, rows: list[dict[st
         created = printable(str(row["created_at"] or "-"))
         lines.append(f"{row['version']:>7}  {active:6}  {created:32}  {source:10}  {printable(commit)}")
     return "\n".join(lines) + "\n"
-
-
-def _assistant_id(settings: Settings, spec_id: str, reader: LiveReader) -> str:
-    """``spec_id`` as a UUID, else the assistant_id its file gives it, else the managed assistant carrying
-    that ``reconciler/id`` (a spec no longer in the files), else the default id."""
-    from reconciler.loading import load_desired_state
-    from reconciler.spec import ID_KEY, default_assistant_id
-
-    try:
-        return str(uuid.UUID(spec_id))
-    except ValueError:
-        pass
-    loaded = load_desired_state(settings.assistants_dir, settings.overlay_dir)
-    for spec in loaded.desired.specs:
-        if spec.id == spec_id:
-            return spec.resolved_assistant_id
-    for assistant in reader.list_owned(settings.owner):
-        if assistant.metadata.get(ID_KEY) == spec_id:
-            return assistant.assistant_id
-    return default_assistant_id(spec_id)

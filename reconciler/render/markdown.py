@@ -23,6 +23,7 @@ from reconciler.render.changes import (
     printable,
     view_change,
 )
+from reconciler.render.checks import impact_line, smoke_lines
 
 MAX_COMMENT_CHARS = 65_000
 VALUE_CHARS = 2_000
@@ -142,18 +143,34 @@ def _not_shown(missing: int, total: int) -> str:
 def _details(action: ActionType) -> str:
     lines = _action_lines(action)
     body = fence(lines, "diff") if lines else "_No field changes._"
-    return f"<details>\n<summary>{_summary(action)}</summary>\n\n{_about(action)}\n\n{body}\n\n</details>"
+    about = "\n\n".join([_about(action), *_checks(action)])
+    return f"<details>\n<summary>{_summary(action)}</summary>\n\n{about}\n\n{body}\n\n</details>"
+
+
+def _checks(action: ActionType) -> list[str]:
+    """The smoke cases the action runs after apply, or the impact of the delete, as short paragraphs."""
+    out = []
+    impact = impact_line(action)
+    if impact is not None:
+        crons = isinstance(action, Delete) and action.impact is not None and bool(action.impact.crons)
+        out.append(f"{'⚠️ ' if crons else ''}**Impact:** {escape(impact.removeprefix('impact: '))}")
+    smoke = smoke_lines(action)
+    if smoke:
+        cases = "\n".join(f"- {escape(line)}" for line in smoke[1:])
+        out.append(f"**Smoke-tested:** {escape(smoke[0].removeprefix('smoke: '))}\n\n{cases}")
+    return out
 
 
 def _summary(action: ActionType) -> str:
     graph = escape(action.graph_id)
+    smoke = ", smoke-tested" if not isinstance(action, Delete) and action.smoke_cases else ""
     match action:
         case Create():
-            return f"+ create {code(action.id)} ({graph})"
+            return f"+ create {code(action.id)} ({graph}{smoke})"
         case Update():
-            return f"~ update {code(action.id)} ({graph}{', adopt' if action.adopt else ''})"
+            return f"~ update {code(action.id)} ({graph}{', adopt' if action.adopt else ''}{smoke})"
         case SetLatest():
-            return f"↺ set_latest {code(action.id)} → version {action.version} ({graph}, {action.reason})"
+            return f"↺ set_latest {code(action.id)} → version {action.version} ({graph}, {action.reason}{smoke})"
         case Delete():
             return f"- delete {code(action.id)} ({graph})"
         case _:

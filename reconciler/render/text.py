@@ -17,6 +17,7 @@ from reconciler.render.changes import (
     printable,
     view_change,
 )
+from reconciler.render.checks import impact_line, smoke_lines
 
 GREEN, YELLOW, CYAN, RED = "\x1b[32m", "\x1b[33m", "\x1b[36m", "\x1b[31m"
 _RESET = "\x1b[0m"
@@ -75,7 +76,20 @@ def _action(action: ActionType, paint: _Paint) -> list[str]:
     if isinstance(action, SetLatest) and action.repairs:
         changes.append(f"{_CHANGE_INDENT}{REPAIRS_HEADLINE}")
         changes.extend(f"{_BODY_INDENT}{describe_repair(action, repair)}" for repair in action.repairs)
-    return [head, *changes]
+    return [head, *changes, *_checks(action, paint)]
+
+
+def _checks(action: ActionType, paint: _Paint) -> list[str]:
+    """The smoke cases it will run, or what uses the assistant it deletes."""
+    lines = []
+    impact = impact_line(action)
+    if impact is not None and isinstance(action, Delete):
+        lines.append(paint(printable(impact), RED if action.impact and action.impact.crons else ""))
+    smoke = smoke_lines(action)
+    if smoke:
+        lines.append(paint(printable(smoke[0]), CYAN))
+        lines.extend(f"  {printable(line)}" for line in smoke[1:])
+    return [f"{_CHANGE_INDENT}{line}" for line in lines]
 
 
 def _headline(action: ActionType, paint: _Paint) -> str:

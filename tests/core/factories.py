@@ -59,6 +59,7 @@ def make_request(
     owner: str = OWNER,
     max_deletes: int = 10,
     allowed_deletes: int | None = None,
+    allow_delete_with_crons: bool = False,
 ) -> PlanRequest:
     return PlanRequest(
         desired=make_desired(*specs),
@@ -69,6 +70,7 @@ def make_request(
         only=only,
         max_deletes=max_deletes,
         allowed_deletes=allowed_deletes,
+        allow_delete_with_crons=allow_delete_with_crons,
     )
 
 

@@ -33,12 +33,25 @@ from typing import Any, Literal, TypeVar
 from reconciler.errors import ServerError, ServerUnreachableError
 from reconciler.live import GraphUnavailable, LiveAssistant, LiveVersion
 from reconciler.schema import GraphSchema
+from reconciler.smoke import RunResult
 from reconciler.spec import OWNER_KEY
 
 URL = "http://memory.test"
 SetLatestMode = Literal["correct", "keeps_context", "loses_context", "ignored"]
 PartialPatchMode = Literal["keeps_context", "resets_context"]
-Method = Literal["list_owned", "get", "versions", "graph_schema", "create", "update", "set_latest", "delete"]
+Method = Literal[
+    "list_owned",
+    "get",
+    "versions",
+    "graph_schema",
+    "crons_using",
+    "threads_count",
+    "run_wait",
+    "create",
+    "update",
+    "set_latest",
+    "delete",
+]
 T = TypeVar("T")
 
 _DEFAULTS: dict[str, Any] = {
@@ -56,6 +69,11 @@ class Fault:
     error: ServerError
     landed: bool
     """The call takes effect before the error is raised (the response was lost)."""
+
+
+def _echo_run(active: dict[str, Any], input: dict[str, Any]) -> RunResult:
+    """The default run: succeeds and echoes the input and the context it used."""
+    return RunResult(status="success", values={**input, "context": active["context"]})
 
 
 def transient(*, status: int | None = 503) -> ServerError:
@@ -86,6 +104,14 @@ class MemoryServer:
         self._faults: dict[str, list[Fault]] = defaultdict(list)
         self._lock = threading.RLock()
         self._tick = 0
+        self.crons: dict[str, list[str]] = {}
+        """Cron ids per assistant id (``crons_using``)."""
+        self.threads: dict[str, int] = {}
+        """Thread counts per assistant id (``threads_count``)."""
+        self.runner: Callable[[dict[str, Any], dict[str, Any]], RunResult] = _echo_run
+        """``runner(active_row, input)`` answers ``run_wait``."""
+        self.runs: list[tuple[str, dict[str, Any]]] = []
+        """``(assistant_id, input)`` of every run."""
 
     @classmethod
     def like(cls, runtime: str, graphs: dict[str, GraphSchema] | None = None) -> MemoryServer:
@@ -162,6 +188,23 @@ class MemoryServer:
 
     def graph_schemas(self, graph_ids: Collection[str]) -> dict[str, GraphSchema | GraphUnavailable]:
         return {graph_id: self.graph_schema(graph_id) for graph_id in graph_ids}
+
+    def crons_using(self, assistant_id: str) -> list[str]:
+        return self._call("crons_using", assistant_id, lambda: sorted(self.crons.get(assistant_id, [])))
+
+    def threads_count(self, assistant_id: str) -> int:
+        return self._call("threads_count", assistant_id, lambda: self.threads.get(assistant_id, 0))
+
+    # --- SmokeRunner ------------------------------------------------------------------------------
+
+    def run_wait(self, assistant_id: str, input: dict[str, Any], timeout: float) -> RunResult:
+        def run() -> RunResult:
+            self.runs.append((assistant_id, input))
+            if assistant_id not in self._active:
+                return RunResult(status="error", error="HTTP 404: Thread or assistant not found.")
+            return self.runner(copy.deepcopy(self._active[assistant_id]), input)
+
+        return self._call("run_wait", assistant_id, run)
 
     # --- LiveWriter -------------------------------------------------------------------------------
 

@@ -357,5 +357,7 @@ def test_empty_apply() -> None:
         "ok": True,
         "counts": {"applied": 0, "repaired": 0, "failed": 0, "not_attempted": 0},
         "outcomes": [],
+        "smoke": [],
+        "smoke_skipped": 0,
     }
     assert server.calls == {"list_owned": 1}

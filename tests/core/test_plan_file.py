@@ -90,6 +90,7 @@ def test_to_json_without_bodies_has_no_body_or_content() -> None:
         "commit",
         "prune",
         "only",
+        "allow_delete_with_crons",
         "desired_digest",
         "actions",
         "unchanged",
@@ -140,3 +141,19 @@ def test_missing_plan_file(tmp_path: Path) -> None:
     with pytest.raises(PlanFileError) as caught:
         read_plan_file(path)
     assert str(caught.value) == f"cannot read plan file {path}: [Errno 2] No such file or directory: '{path}'"
+
+
+def test_smoke_cases_round_trip_through_the_plan_file(tmp_path: Path) -> None:
+    from reconciler.plan import Impact
+    from tests.render.factories import make_create, make_delete, make_plan
+
+    create = make_create("bot", smoke=({"input": {"text": "ping"}, "timeout": 5, "expect_contains": "pong"},))
+    delete = make_delete("old", impact=Impact(crons=("c1",), threads=3))
+    the_plan = make_plan(create, delete)
+    path = tmp_path / "plan.json"
+    write_plan_file(the_plan, path)
+    written = json.loads(path.read_text(encoding="utf-8"))["actions"]
+    assert written[0]["smoke"] == 1
+    assert written[0]["smoke_cases"] == [{"input": {"text": "ping"}, "timeout": 5.0, "expect_contains": "pong"}]
+    assert written[1]["impact"] == {"crons": ["c1"], "threads": 3}
+    assert read_plan_file(path) == the_plan

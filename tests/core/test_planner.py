@@ -6,7 +6,7 @@ import pytest
 
 from reconciler.errors import PlanError
 from reconciler.live import LiveAssistant
-from reconciler.plan import Change, Create, Delete, Expected, Plan, Repair, SetLatest, Update
+from reconciler.plan import Change, Create, Delete, Expected, Impact, Plan, Repair, SetLatest, Update
 from reconciler.planner import NUMERIC_PIN_HINT, build_plan, desired_digest
 from reconciler.schema import GraphSchema
 from reconciler.semantics import content_digest, with_provenance
@@ -410,9 +410,40 @@ def test_prune_deletes_only_owned_leftovers() -> None:
     result = plan(server, make_spec("faq"), prune=True, allowed_deletes=1)
     assert [a.action for a in result.actions] == ["create", "delete"]
     assert result.actions[1] == Delete(
-        id="old-bot", assistant_id=aid("old-bot"), graph_id="agent", expected=seen(old), name="Old bot"
+        id="old-bot",
+        assistant_id=aid("old-bot"),
+        graph_id="agent",
+        expected=seen(old),
+        name="Old bot",
+        impact=Impact(crons=(), threads=0),
     )
     assert result.warnings == ()
+
+
+def test_delete_shows_its_impact_read_only_for_deletes() -> None:
+    server, _ = leftovers_server()
+    server.threads[aid("old-bot")] = 7
+    server.crons[aid("old-bot")] = ["cron-b", "cron-a"]
+    result = plan(server, make_spec("faq"), prune=True, allow_delete_with_crons=True, allowed_deletes=1)
+    delete = result.actions[1]
+    assert isinstance(delete, Delete)
+    assert delete.impact == Impact(crons=("cron-a", "cron-b"), threads=7)
+    assert server.calls["crons_using"] == 1 and server.calls["threads_count"] == 1
+
+
+def test_no_impact_calls_without_a_delete() -> None:
+    server, _ = leftovers_server()
+    plan(server, make_spec("faq"))
+    assert server.calls["crons_using"] == 0 and server.calls["threads_count"] == 0
+
+
+def test_deleting_an_assistant_that_crons_use_is_a_plan_error() -> None:
+    server, _ = leftovers_server()
+    server.crons[aid("old-bot")] = ["cron-1"]
+    assert plan_problems(server, make_spec("faq"), prune=True, allowed_deletes=1) == [
+        f"--prune:1:1: old-bot: assistant {aid('old-bot')} is used by 1 cron(s): cron-1; deleting it would "
+        "delete them too. Delete or move the crons first, or pass --allow-delete-with-crons"
+    ]
 
 
 def test_leftovers_without_prune_are_a_warning() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from reconciler.plan import Change, Create, Delete, Expected, Plan, Repair, SetLatest, Update
+from reconciler.plan import Change, Create, Delete, Expected, Impact, Plan, Repair, SetLatest, Update
+from reconciler.spec import SmokeCaseSpec
 
 SERVER = "http://127.0.0.1:2124"
 _NAMESPACE = uuid.UUID("5b3e1c2a-9f0d-4e8a-8c71-2d4f6a9b0e13")
@@ -48,6 +49,7 @@ def make_create(
     graph_id: str = "agent",
     changes: tuple[Change, ...] | None = None,
     body: dict[str, Any] | None = None,
+    smoke: tuple[dict[str, Any], ...] = (),
 ) -> Create:
     content = body or {"graph_id": graph_id, "name": spec_id, "context": {}, "config": {}, "metadata": {}}
     return Create(
@@ -57,6 +59,7 @@ def make_create(
         expected=Expected(exists=False),
         changes=changes if changes is not None else (change("name", None, spec_id),),
         body={"assistant_id": assistant_id(spec_id), **content, "if_exists": "raise"},
+        smoke_cases=tuple(SmokeCaseSpec.model_validate(case) for case in smoke),
     )
 
 
@@ -68,6 +71,7 @@ def make_update(
     changes: tuple[Change, ...] = (),
     body: dict[str, Any] | None = None,
     adopt: bool = False,
+    smoke: tuple[dict[str, Any], ...] = (),
 ) -> Update:
     return Update(
         id=spec_id,
@@ -77,6 +81,7 @@ def make_update(
         changes=changes,
         body=body or {"graph_id": graph_id, "name": spec_id, "context": {}, "config": {}, "metadata": {}},
         adopt=adopt,
+        smoke_cases=tuple(SmokeCaseSpec.model_validate(case) for case in smoke),
     )
 
 
@@ -111,9 +116,16 @@ def make_set_latest(
     )
 
 
-def make_delete(spec_id: str = "old-bot", *, version: int = 4, name: str | None = "Old bot") -> Delete:
+def make_delete(
+    spec_id: str = "old-bot", *, version: int = 4, name: str | None = "Old bot", impact: Impact | None = None
+) -> Delete:
     return Delete(
-        id=spec_id, assistant_id=assistant_id(spec_id), graph_id="agent", expected=seen(version), name=name
+        id=spec_id,
+        assistant_id=assistant_id(spec_id),
+        graph_id="agent",
+        expected=seen(version),
+        name=name,
+        impact=impact,
     )
 
 
@@ -140,6 +152,10 @@ def support_bot_create() -> Create:
             change("name", None, "Support bot"),
         ),
         body={"graph_id": "agent", "name": "Support bot", "context": {"system_prompt": prompt}},
+        smoke=(
+            {"input": {"messages": [{"role": "user", "content": "hi"}]}, "expect_contains": "help"},
+            {"input": {"question": "refund?", "api_key": "sk-not-shown"}, "timeout": 7.5},
+        ),
     )
 
 
@@ -154,6 +170,7 @@ def triage_update() -> Update:
             change("context.temperature", 0.7, None),
             change("metadata.team", None, "support"),
         ),
+        smoke=({"input": {"text": "my invoice"}, "timeout": 30, "expect_contains": "billing"},),
     )
 
 
@@ -176,7 +193,7 @@ def sample_plan() -> Plan:
             "pinned", version=3, active=5, reason="pin", changes=(change("name", "Pinned v5", "Pinned"),)
         ),
         make_set_latest("router", version=1, active=3, changes=(change("context.temperature", 0.7, 0.2),)),
-        make_delete("old-bot", version=4, name="Old bot"),
+        make_delete("old-bot", version=4, name="Old bot", impact=Impact(crons=("cron-7f3a", "cron-9b21"), threads=12)),
         unchanged=("billing", "faq", "sales", "summarizer"),
         warnings=("graph 'legacy' has no context schema; context is not validated",),
     )

@@ -68,3 +68,15 @@ def test_sensitive_changes_are_masked_on_both_sides() -> None:
 def test_no_changes_has_empty_actions() -> None:
     data = json.loads(json_render.render(make_plan(unchanged=("a",))))
     assert data["actions"] == [] and data["summary"]["unchanged"] == 1
+
+
+def test_smoke_cases_are_counted_and_their_inputs_never_shown() -> None:
+    rendered = json_render.render(sample_plan())
+    data = json.loads(rendered)
+    assert [a.get("smoke") for a in data["actions"]] == [2, 1, None, None, None, None]
+    assert "smoke_cases" not in _keys(data) and "sk-not-shown" not in rendered and "my invoice" not in rendered
+
+
+def test_a_delete_carries_its_impact() -> None:
+    (delete,) = [a for a in json.loads(json_render.render(sample_plan()))["actions"] if a["action"] == "delete"]
+    assert delete["impact"] == {"crons": ["cron-7f3a", "cron-9b21"], "threads": 12}

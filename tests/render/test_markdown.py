@@ -58,8 +58,8 @@ def test_one_details_block_per_action_with_its_summary() -> None:
     summaries = re.findall(r"<details>\n<summary>(.*)</summary>", rendered)
     assert rendered.count("</details>") == 6
     assert summaries == [
-        "+ create <code>support-bot</code> (agent)",
-        "~ update <code>triage</code> (agent)",
+        "+ create <code>support-bot</code> (agent, smoke-tested)",
+        "~ update <code>triage</code> (agent, smoke-tested)",
         "~ update <code>legacy-bot</code> (legacy, adopt)",
         "↺ set_latest <code>pinned</code> → version 3 (agent, pin)",
         "↺ set_latest <code>router</code> → version 1 (agent, rollback)",

@@ -28,7 +28,7 @@ def test_color_only_adds_sgr_codes_and_plain_has_none() -> None:
     colored = text.render(sample_plan(), color=True)
     assert "\x1b" not in plain
     assert re.sub(r"\x1b\[(?:32|33|36|31|0)m", "", colored) == plain
-    assert colored.count("\x1b[0m") == 31
+    assert colored.count("\x1b[0m") == 34
 
 
 def test_no_changes_renders_as_golden() -> None:

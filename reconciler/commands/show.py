@@ -1,0 +1,58 @@
+"""``reconciler show ID``: one assistant as the server has it, and what uses it (crons, threads).
+
+``ID`` is a spec id (resolved as ``history`` does: its file, this owner's ``reconciler/id`` metadata, else
+its default assistant_id) or an assistant UUID. A reviewer sees what a change or a delete of it touches
+before it happens.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reconciler.commands.base import open_client, resolve_assistant_id, say
+from reconciler.errors import SettingsError
+from reconciler.settings import Settings
+
+
+def run(settings: Settings, ref: str, url: str | None, fmt: str) -> int:
+    from reconciler.impact import impact_of
+
+    with open_client(settings, url) as client:
+        assistant_id = resolve_assistant_id(settings, ref, client)
+        live = client.get(assistant_id)
+        if live is None:
+            raise SettingsError(f"no assistant {ref!r} on {client.url} (looked for assistant {assistant_id})")
+        impact = impact_of(client, assistant_id)
+    spec_id = live.metadata.get("reconciler/id")
+    data: dict[str, Any] = {
+        "id": spec_id if isinstance(spec_id, str) else None,
+        "assistant_id": live.assistant_id,
+        "graph_id": live.graph_id,
+        "name": live.name,
+        "version": live.version,
+        "updated_at": live.updated_at,
+        "owner": live.owner,
+        "system": live.is_system,
+        "crons": list(impact.crons),
+        "threads": impact.threads,
+    }
+    say(json.dumps(data, indent=2) if fmt == "json" else _text(data))
+    return 0
+
+
+def _text(data: dict[str, Any]) -> str:
+    from reconciler.render.changes import printable
+
+    crons = data["crons"]
+    owner = data["owner"] or ("system" if data["system"] else "none (not managed)")
+    lines = [
+        f"{data['id'] or data['assistant_id']}  (assistant {data['assistant_id']})",
+        f"  graph:    {data['graph_id']}",
+        f"  name:     {data['name']}",
+        f"  version:  {data['version']} active (updated {data['updated_at']})",
+        f"  owner:    {owner}",
+        f"  crons:    {len(crons)}{': ' + ', '.join(crons) if crons else ''}",
+        f"  threads:  {data['threads']} ran it",
+    ]
+    return "\n".join(printable(line) for line in lines) + "\n"

@@ -1,0 +1,32 @@
+"""What the text and markdown renderings say besides field changes: the smoke cases an action will run,
+and what uses an assistant that a delete removes. Plain text; each renderer escapes it its own way."""
+
+from __future__ import annotations
+
+from reconciler.plan import Create, Delete, SetLatest, Update
+from reconciler.smoke import describe_case
+
+CRON_IDS = 10
+"""How many cron ids a rendering lists."""
+
+
+def smoke_lines(action: Create | Update | SetLatest | Delete) -> list[str]:
+    """A headline and one line per case (the input's keys, never its values); none without cases."""
+    if isinstance(action, Delete) or not action.smoke_cases:
+        return []
+    cases = action.smoke_cases
+    head = f"smoke: {len(cases)} case(s) run after apply; a failing one switches the assistant back"
+    return [head, *(f"case {index}: {describe_case(case)}" for index, case in enumerate(cases, 1))]
+
+
+def impact_line(action: Create | Update | SetLatest | Delete) -> str | None:
+    if not isinstance(action, Delete) or action.impact is None:
+        return None
+    impact = action.impact
+    if impact.crons:
+        shown = ", ".join(impact.crons[:CRON_IDS])
+        more = f" and {len(impact.crons) - CRON_IDS} more" if len(impact.crons) > CRON_IDS else ""
+        crons = f"used by {len(impact.crons)} cron(s), deleted with it: {shown}{more}"
+    else:
+        crons = "no crons"
+    return f"impact: {crons}; {impact.threads} thread(s) ran it (kept: threads are never deleted)"
