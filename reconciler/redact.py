@@ -17,31 +17,65 @@ MASK = "(sensitive)"
 URL_MASK = "***"
 MIN_SCRUBBED_LENGTH = 4
 """Shorter "secrets" are not scrubbed from text: replacing every ``a`` in a message protects nothing."""
-_SECRET_WORD_ENDINGS = (
-    "key",
-    "keys",
-    "token",
-    "secret",
-    "secrets",
-    "password",
-    "passwords",
-    "passwd",
-    "credential",
-    "credentials",
-)
-_COUNTS = {"max", "min", "num", "total", "input", "output", "prompt", "completion", "reasoning"}
+_ALWAYS_SECRET = {
+    "secret", "secrets", "password", "passwords", "passwd", "passphrase", "credential", "credentials", "creds",
+    "authorization", "bearer", "apikey", "apikeys", "accesskey", "secretkey", "privatekey", "dsn",
+}
+"""Words that make a name secret wherever they stand (``db_password``, ``clientSecret``, ``OPENAI_APIKEY``)."""
+_PAIRS = {("auth", "header"), ("connection", "string"), ("session", "cookie"), ("auth", "cookie")}
+"""Two words that together name a secret."""
+_KEY_WORDS = {"key", "keys"}
+_DATA_KEY_QUALIFIERS = {
+    "sort", "cache", "primary", "foreign", "partition", "idempotency", "dedup", "dedupe", "unique", "composite",
+    "group", "lookup", "hash", "routing", "row", "map", "dict", "object", "index", "shard", "join", "order", "hot",
+    "short", "shortcut", "public", "state", "thread", "memory", "input", "output", "return", "prompt", "query",
+    "document", "doc", "field", "column", "attribute", "record", "item", "cursor", "page", "lock", "label",
+    "metadata", "config", "context", "message", "s3", "storage", "blob", "bucket", "namespace", "name",
+    "translation", "i18n", "event", "search", "result", "response", "request", "default", "json", "redis", "kv",
+    "table", "entity", "natural", "surrogate", "checkpoint", "stream", "channel", "music", "musical", "sharding",
+}
+"""``<qualifier>_key`` names a key into data (``sort_key``, ``cache_key``, ``primary_key``), not a credential.
+Any other ``key`` is one (``api_key``, ``openai_key``, ``signing_key``, a bare ``key``)."""
+_TOKEN_WORDS = {"token", "tokens"}
+_TOKEN_COUNTS = {
+    "max", "min", "num", "n", "total", "input", "output", "prompt", "completion", "reasoning", "context", "cached",
+    "used", "remaining", "reserved",
+}
+"""``<count>_tokens`` counts tokens of text (``max_tokens``, ``completion_tokens``)."""
+_ABOUT_A_SECRET = {
+    "id", "ids", "name", "names", "type", "types", "ref", "arn", "version", "field", "fields", "length", "prefix",
+    "env", "var", "variable", "count", "counts", "limit", "limits", "budget", "usage", "used", "url", "uri",
+    "endpoint", "per", "format", "rotation", "alias", "expiry", "expires", "expiration", "ttl", "policy", "scope",
+    "scopes", "provider", "source", "location", "header", "min", "max",
+}
+"""A secret word followed by one of these names something about the secret, not the secret: ``api_key_name``,
+``secret_id``, ``password_policy``, ``token_url``, ``tokens_per_minute``, ``api_key_env``."""
 _WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
 
 def looks_secret(name: str) -> bool:
-    """``api_key``, ``authToken``, ``accessTokens``, ``OPENAI_API_KEY``, ``client-secret``: yes.
-    ``max_tokens``, ``completion_tokens``: no (counts of tokens, not tokens)."""
+    """Whether a key's name says its value is a secret (``api_key``, ``authToken``, ``client-secret``,
+    ``OPENAI_API_KEY``), and not something that merely contains such a word (``sort_key``, ``monkey``,
+    ``keyboard_layout``, ``max_tokens``, ``secretary``). Words are split at ``_``, ``-``, ``.`` and camelCase."""
     words = [word.lower() for word in _WORD.findall(name)]
-    return any(
-        word.endswith(_SECRET_WORD_ENDINGS)
-        or (word.endswith("tokens") and (index == 0 or words[index - 1] not in _COUNTS))
-        for index, word in enumerate(words)
-    )
+    return any(_secret_word(words, index) for index in range(len(words)))
+
+
+def _secret_word(words: list[str], index: int) -> bool:
+    word = words[index]
+    before = words[index - 1] if index > 0 else ""
+    after = words[index + 1] if index + 1 < len(words) else ""
+    if after in _ABOUT_A_SECRET:
+        return False
+    if (before, word) in _PAIRS:
+        return True
+    if word in _ALWAYS_SECRET:
+        return True
+    if word in _KEY_WORDS:
+        return before not in _DATA_KEY_QUALIFIERS
+    if word in _TOKEN_WORDS:
+        return before not in _TOKEN_COUNTS
+    return False
 
 
 def is_sensitive_path(path: Iterable[str | int], secret_context_keys: frozenset[str] = frozenset()) -> bool:
