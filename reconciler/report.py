@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from reconciler.redact import mask_url
+
 Status = Literal["applied", "repaired", "failed", "not_attempted"]
 _VERBS = {"create": "created", "update": "updated", "set_latest": "re-activated", "delete": "deleted"}
 _SYMBOLS = {"applied": "✓", "repaired": "✓", "failed": "✗", "not_attempted": "·"}
@@ -131,7 +133,7 @@ class ApplyReport(BaseModel):
 
     def render_markdown(self) -> str:
         """A heading with the summary and a table of outcomes: for a GitHub job summary or a comment."""
-        lines = [f"### {'✅' if self.ok else '❌'} {self.summary()}", "", f"Server: `{self.server}`"]
+        lines = [f"### {'✅' if self.ok else '❌'} {self.summary()}", "", f"Server: `{mask_url(self.server)}`"]
         if self.outcomes:
             lines += ["", "| | action | assistant | result |", "| --- | --- | --- | --- |"]
             lines += [_markdown_row(o) for o in self.outcomes]
@@ -142,7 +144,7 @@ class ApplyReport(BaseModel):
 
     def render_json(self) -> str:
         data = {
-            "server": self.server,
+            "server": mask_url(self.server),
             "ok": self.ok,
             "counts": self.counts(),
             "outcomes": [o.model_dump() for o in self.outcomes],

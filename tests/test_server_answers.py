@@ -315,3 +315,47 @@ def test_an_api_key_that_cannot_be_sent_is_one_line(project: Path, monkeypatch: 
     line = _assert_clean_failure(result, "the API key (LANGGRAPH_API_KEY / LANGSMITH_API_KEY)")
     assert "\u043a" not in line
     assert server.requests == []
+
+
+# --- secrets the server echoes back -----------------------------------------------------------------------
+
+PASSWORD = "pw-S3CRET-42"
+API_KEY = "lsv2_sk_SECRET-KEY-0123456789"
+ECHOES: dict[str, Callable[[str], Answer]] = {
+    "401 json": lambda key: Answer(401, json.dumps({"detail": f"Invalid API key: {key}"}).encode()),
+    "400 text": lambda key: Answer(400, f"bad header x-api-key={key}".encode(), "text/plain"),
+    "403 html": lambda key: Answer(403, f"<html><title>Error for {key}</title></html>".encode(), "text/html"),
+    "200 html": lambda key: Answer(200, f"<html><title>Hello {key}</title></html>".encode(), "text/html"),
+    "200 junk row": lambda key: _json([{"assistant_id": key, "graph_id": key, "version": key}]),
+    "redirect": lambda key: Answer(302, b"", "text/html", {"location": f"https://sso.example.com/?key={key}"}),
+    "422 schema": lambda key: Answer(422, json.dumps(
+        {"detail": f"'{key}' is not valid\n\nFailed validating 'type' in schema:\n\nOn instance['x']:\n    '{key}'"}
+    ).encode()),
+}
+"""Error bodies quoting the request's x-api-key and Authorization headers back."""
+
+
+@pytest.mark.parametrize("echo", ECHOES.values(), ids=ECHOES.keys())
+@pytest.mark.parametrize("variable", ["LANGGRAPH_API_KEY", "LANGSMITH_API_KEY"])
+def test_an_api_key_echoed_by_the_server_is_never_printed(
+    echo: Callable[[str], Answer], variable: str, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def answer(request: Request) -> Answer:
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        return echo(f"{headers.get('x-api-key')} {headers.get('authorization')}")
+
+    with junk_server(answer) as server:
+        url = server.url.replace("http://", f"http://deploy:{PASSWORD}@")
+        results = []
+        for command in COMMANDS.values():
+            monkeypatch.setenv(variable, API_KEY)
+            monkeypatch.chdir(project)
+            outcome = CliRunner().invoke(app, [*command, "--url", url], catch_exceptions=False)
+            results.append((outcome.exit_code, outcome.stdout + outcome.stderr))
+    assert server.requests and all(r.headers.get("x-api-key") == API_KEY for r in server.requests)
+    assert [code for code, _ in results] == [1] * len(COMMANDS)
+    output = "".join(text for _, text in results)
+    assert "deploy:***@" in output
+    assert API_KEY not in output and PASSWORD not in output
+    assert "ZGVwbG95On" not in output  # base64 of "deploy:", the start of the Basic header
+

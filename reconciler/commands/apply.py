@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from reconciler.commands.base import PlanOptions, client_for, make_plan, open_client, plan_from_files, say, warn
 from reconciler.errors import SettingsError
+from reconciler.redact import mask_url
 from reconciler.settings import Settings
 
 if TYPE_CHECKING:
@@ -89,7 +90,8 @@ def _read_plan_for(settings: Settings, options: PlanOptions, planfile: Path) -> 
     except SettingsError:
         url = the_plan.server
     if url != the_plan.server:
-        raise SettingsError(f"{planfile} was planned against {the_plan.server}, not {url}; plan again for {url}")
+        planned, given = mask_url(the_plan.server), mask_url(url)
+        raise SettingsError(f"{planfile} was planned against {planned}, not {given}; plan again for {given}")
     return the_plan
 
 
@@ -116,7 +118,7 @@ def _admit(settings: Settings, options: PlanOptions, reviewed: Plan, client: Liv
 def _confirm(the_plan: Plan) -> None:
     if not sys.stdin.isatty():
         raise SettingsError("no terminal to confirm on: pass --auto-approve, or apply a plan file")
-    warn(f"Apply these {len(the_plan.actions)} change(s) to {the_plan.server}? Only 'yes' is accepted.")
+    warn(f"Apply these {len(the_plan.actions)} change(s) to {mask_url(the_plan.server)}? Only 'yes' is accepted.")
     sys.stderr.write("  Enter a value: ")
     sys.stderr.flush()
     if sys.stdin.readline().strip() != "yes":

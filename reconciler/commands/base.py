@@ -32,10 +32,21 @@ def warn(text: str) -> None:
 
 
 def report_error(error: ReconcilerError) -> int:
-    warn(f"error: {error}")
+    warn(without_secrets(f"error: {error}"))
     if isinstance(error, ProblemsError):
-        warn(error.report())
+        warn(without_secrets(error.report()))
     return error.exit_code
+
+
+def without_secrets(text: str) -> str:
+    """The last line of defence for every error printed: URL passwords masked, API key values scrubbed (the
+    modules that build messages already do both; a message built elsewhere must not leak either)."""
+    import os
+
+    from reconciler.redact import mask_url, scrub
+    from reconciler.settings import API_KEY_VARIABLES
+
+    return scrub(mask_url(text), (os.environ.get(variable, "") for variable in API_KEY_VARIABLES))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import Literal
 
 from reconciler.commands.base import say
 from reconciler.errors import SettingsError
+from reconciler.redact import mask_url
 from reconciler.settings import SETTINGS_FILE, Settings
 
 EnvironmentsFormat = Literal["text", "json"]
@@ -29,7 +30,7 @@ def run(settings: Settings, names: tuple[str, ...], fmt: EnvironmentsFormat) -> 
         return 0
     for name in chosen:
         entry = settings.project.environments[name]
-        url = entry.url or "url from RECONCILER_URL or reconciler.yaml"
+        url = mask_url(entry.url) if entry.url else "url from RECONCILER_URL or reconciler.yaml"
         say(f"{name}\towner {entry.owner or settings.project.owner}\t{url}")
     if not chosen:
         say(f"No environments in {settings.root / SETTINGS_FILE}.")

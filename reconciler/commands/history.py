@@ -23,9 +23,9 @@ def run(settings: Settings, spec_id: str, url: str | None, fmt: str) -> int:
         assistant_id = resolve_assistant_id(settings, spec_id, client)
         live = client.get(assistant_id)
         if live is None:
-            raise SettingsError(f"no assistant {assistant_id} ({spec_id}) on {client.url}")
+            raise SettingsError(f"no assistant {assistant_id} ({spec_id}) on {client.display_url}")
         rows = history_rows(client.versions(assistant_id), live)
-        server = client.url
+        server = client.display_url
     say(json.dumps(rows, indent=2) if fmt == "json" else render_text(spec_id, assistant_id, server, rows))
     return 0
 

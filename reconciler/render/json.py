@@ -8,12 +8,13 @@ import json
 from typing import Any, assert_never
 
 from reconciler.plan import Change, Create, Delete, Plan, SetLatest, Update
-from reconciler.redact import mask
+from reconciler.redact import mask, mask_url
 from reconciler.render.changes import is_sensitive
 
 
 def render(plan: Plan) -> str:
     data = plan.to_json(include_bodies=False)
+    data["server"] = mask_url(plan.server)
     for action, model in zip(data["actions"], plan.actions, strict=True):
         for field in _real_values(model):
             action.pop(field, None)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import assert_never
 
 from reconciler.plan import ACTION_ORDER, Create, Delete, Plan, SetLatest, Update
+from reconciler.redact import mask_url
 from reconciler.render.changes import (
     REPAIRS_HEADLINE,
     ChangeView,
@@ -85,7 +86,7 @@ def _fit(blocks: Iterable[str], budget: int) -> list[str]:
 
 
 def _title(plan: Plan) -> str:
-    return f"### reconciler plan for {code(plan.server)} (owner: {code(plan.owner)})"
+    return f"### reconciler plan for {code(mask_url(plan.server))} (owner: {code(plan.owner)})"
 
 
 def _banner(plan: Plan) -> list[str]:

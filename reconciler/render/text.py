@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import assert_never
 
 from reconciler.plan import ACTION_ORDER, Create, Delete, Plan, SetLatest, Update
+from reconciler.redact import mask_url
 from reconciler.render.changes import (
     REPAIRS_HEADLINE,
     ChangeView,
@@ -42,7 +43,8 @@ class _Paint:
 def render(plan: Plan, *, color: bool = False) -> str:
     paint = _Paint(color)
     if plan.has_changes:
-        lines = [f"Plan for {printable(plan.server)} (owner: {printable(plan.owner)})", "", *_banner(plan, paint)]
+        server = printable(mask_url(plan.server))
+        lines = [f"Plan for {server} (owner: {printable(plan.owner)})", "", *_banner(plan, paint)]
         for action in plan.actions:
             lines.extend(_action(action, paint))
         lines.extend(["", _summary(plan)])

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.redact import MASK, is_sensitive_path, looks_secret, mask
+from reconciler.redact import MASK, is_sensitive_path, looks_secret, mask, mask_url, scrub
 
 SECRET_NAMES = [
     # key(s), unless it keys into data
@@ -78,3 +78,29 @@ def test_mask_sensitive_whole_value() -> None:
     assert mask("x", sensitive=True) == MASK
     assert mask(None, sensitive=True) is None
     assert mask(["a", 1]) == ["a", 1]
+
+
+URLS = {
+    "https://user:pw@host:8123/base": "https://user:***@host:8123/base",
+    "http://ghp_token123@host": "http://***@host",
+    "http://u:p%40ss@[::1": "http://u:***@[::1",
+    "POST https://a:b@x/assistants/search -> 302: redirected to https://c:d@y/login?next=/": (
+        "POST https://a:***@x/assistants/search -> 302: redirected to https://c:***@y/login?next=/"
+    ),
+    "https://host/login?api_key=sk-1&page=2&access_token=t#x": "https://host/login?api_key=***&page=2&access_token=***#x",
+    "http://127.0.0.1:2024": "http://127.0.0.1:2024",
+    "email me: someone@example.com": "email me: someone@example.com",
+    "https://host/path/a@b": "https://host/path/a@b",
+}
+
+
+@pytest.mark.parametrize(("text", "masked"), URLS.items(), ids=URLS.keys())
+def test_mask_url(text: str, masked: str) -> None:
+    assert mask_url(text) == masked
+
+
+def test_scrub_replaces_every_known_secret_longest_first() -> None:
+    text = "detail: bad key sk-abc-123 (sk-abc) and pw pass-word"
+    assert scrub(text, ["sk-abc", "sk-abc-123", "pass-word", "", "abc"]) == (
+        f"detail: bad key {MASK} ({MASK}) and pw {MASK}"
+    )
