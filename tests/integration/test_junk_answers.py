@@ -50,12 +50,16 @@ def test_junk_on_the_second_create_still_reports_what_was_written(repo: Repo, an
     assert set(created) <= set(remainder["unchanged"])
 
 
-def test_junk_on_a_readback_fails_the_write_it_could_not_verify(repo: Repo) -> None:
-    created = [False]
+def test_junk_instead_of_a_create_that_landed_fails_it_and_the_next_plan_sees_it(repo: Repo) -> None:
+    """The proxy delivers the first create to the server and answers HTML instead of its response."""
+    landed: list[str] = []
 
     def spoil(request: Request) -> Answer | None:
-        created[0] = created[0] or (request.method, request.path) == ("POST", "/assistants")
-        return LOGIN_PAGE if created[0] and request.method == "GET" else None
+        if (request.method, request.path) != ("POST", "/assistants") or landed:
+            return None
+        response = repo.api.post("/assistants", content=request.body, headers={"content-type": "application/json"})
+        landed.append(response.json()["metadata"]["reconciler/id"])
+        return LOGIN_PAGE
 
     with junk_server(spoil, upstream=repo.url) as proxy:
         repo.cli("plan", "--out", "plan.json", env={"RECONCILER_URL": proxy.url})
@@ -63,5 +67,7 @@ def test_junk_on_a_readback_fails_the_write_it_could_not_verify(repo: Repo) -> N
 
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
-    assert "FAILED: GET " in result.stdout and "an HTML page ('Sign in') instead of JSON" in result.stdout
+    assert f"✗ create {landed[0]} FAILED: POST {proxy.url}/assistants -> 200: unexpected answer: an HTML page " \
+        "('Sign in') instead of JSON" in result.stdout
     assert result.stderr.startswith("error: Apply stopped: ") and len(result.stderr.splitlines()) == 1
+    assert landed[0] in repo.plan_json()["unchanged"]
