@@ -8,6 +8,10 @@ the remainder.
 
 A write's response is the row the server stored: it is compared with what was intended, and read again only
 where the response cannot show it (after a delete, after a 409 or a transient failure).
+
+Apply makes only the writes the plan lists (a set_latest's repairs included), and never sends a PATCH again
+whose outcome is unknown. A last verification pass re-reads everything written, so that a report without
+failures means the server matched the plan when apply finished.
 """
 
 from __future__ import annotations
@@ -20,15 +24,24 @@ from typing import Any, assert_never
 
 from reconciler.admission import moved_since_plan
 from reconciler.diff import differing_paths, same_content
-from reconciler.errors import ReconcilerError, ServerError, ServerUnreachableError, StalePlanError
+from reconciler.errors import (
+    OutcomeUnknownError,
+    ReconcilerError,
+    ServerError,
+    ServerUnreachableError,
+    StalePlanError,
+)
 from reconciler.live import DEFAULT_PARALLELISM, LiveAssistant, LiveReader, LiveWriter
 from reconciler.locations import format_path
 from reconciler.plan import ACTION_ORDER, Action, Create, Delete, Expected, Plan, SetLatest, Update
 from reconciler.progress import NO_PROGRESS, Progress
 from reconciler.report import ApplyReport, Outcome
-from reconciler.semantics import created_content, is_transient_status
+from reconciler.semantics import created_content, is_outcome_unknown_status, is_transient_status
 
 UPDATE_ATTEMPTS = 3
+DEFAULT_SETTLE = 30.0
+"""Seconds apply waits for a write whose outcome is unknown to show (the CLI uses RECONCILER_TIMEOUT)."""
+POLL_INTERVAL = 0.2
 
 
 class _WriteFailed(Exception):
@@ -62,17 +75,20 @@ def apply_plan(
     parallelism: int = DEFAULT_PARALLELISM,
     on_outcome: Callable[[Outcome], None] | None = None,
     progress: Progress = NO_PROGRESS,
+    settle: float = DEFAULT_SETTLE,
 ) -> ApplyReport:
-    """Check for staleness, then write phase by phase; never raises for a failed write (see the report)."""
+    """Check for staleness, write phase by phase, then verify everything written once more; never raises
+    for a failed write (see the report). ``settle``: seconds to wait for a write whose outcome is unknown."""
     check_not_stale(plan, writer)
-    executor = _Executor(writer)
-    outcomes: list[Outcome] = []
+    executor = _Executor(writer, settle)
+    done: list[tuple[Action, Outcome]] = []
     failed = threading.Event()
     for phase in ACTION_ORDER:
         actions = [a for a in plan.actions if a.action == phase]
         if actions:
-            outcomes.extend(_run_phase(executor, phase, actions, failed, parallelism, on_outcome, progress))
-    return ApplyReport(server=plan.server, outcomes=tuple(outcomes))
+            outcomes = _run_phase(executor, phase, actions, failed, parallelism, on_outcome, progress)
+            done.extend(zip(actions, outcomes, strict=True))
+    return ApplyReport(server=plan.server, outcomes=final_check(plan.owner, done, writer))
 
 
 def _run_phase(
@@ -115,9 +131,76 @@ def _run_one(executor: _Executor, action: Action, failed: threading.Event, progr
     return outcome
 
 
+# --- the verification pass ----------------------------------------------------------------------------
+
+
+def final_check(owner: str, done: list[tuple[Action, Outcome]], reader: LiveReader) -> tuple[Outcome, ...]:
+    """Every write verified once more after the last one: a request that landed late (after its client gave
+    up on it) can undo an earlier write. One owner search, a get only for what it does not show; an outcome
+    that no longer holds becomes a failure, so that success means the server matched the plan at the end."""
+    written = [(action, outcome) for action, outcome in done if outcome.status in ("applied", "repaired")]
+    if not written:
+        return tuple(outcome for _, outcome in done)
+    try:
+        owned = {a.assistant_id: a for a in reader.list_owned(owner)}
+    except ReconcilerError as exc:
+        return tuple(_unverified(outcome, str(exc)) for _, outcome in done)
+    checked = []
+    for action, outcome in done:
+        if outcome.status in ("applied", "repaired"):
+            problem = _still_holds(action, outcome, owned, reader)
+            outcome = outcome if problem is None else _unverified(outcome, problem)
+        checked.append(outcome)
+    return tuple(checked)
+
+
+def _still_holds(
+    action: Action, outcome: Outcome, owned: dict[str, LiveAssistant], reader: LiveReader
+) -> str | None:
+    if isinstance(action, Delete):
+        return "the assistant is back" if action.assistant_id in owned else None
+    try:
+        live = owned.get(action.assistant_id) or reader.get(action.assistant_id)
+    except ReconcilerError as exc:
+        return str(exc)
+    if live is None:
+        return "the assistant is gone"
+    intended = _intended(action)
+    if not same_content(intended, live.content()):
+        return f"these fields differ from what was written: {_differing(intended, live)}"
+    pinned = isinstance(action, SetLatest) and action.reason == "pin"
+    if (pinned or isinstance(action, Create | Update)) and live.version != outcome.version:
+        return f"the active version is now {live.version}, not {outcome.version}"
+    return None
+
+
+def _intended(action: Create | Update | SetLatest) -> dict[str, Any]:
+    match action:
+        case Create():
+            return created_content(action.body)
+        case Update():
+            return action.body
+        case SetLatest():
+            return action.content
+        case _:
+            assert_never(action)
+
+
+def _unverified(outcome: Outcome, problem: str) -> Outcome:
+    message = (
+        f"verified when written, but at the end of the apply {problem} (a request that had timed out may "
+        "have landed late); run `reconciler plan` to see the server as it is now"
+    )
+    return outcome.model_copy(update={"status": "failed", "message": message})
+
+
+# --- the writes -----------------------------------------------------------------------------------------
+
+
 class _Executor:
-    def __init__(self, writer: LiveWriter) -> None:
+    def __init__(self, writer: LiveWriter, settle: float) -> None:
         self.writer = writer
+        self.settle = settle
 
     def run(self, action: Action) -> Outcome:
         match action:
@@ -150,64 +233,75 @@ class _Executor:
         return Outcome.of(action, "applied", version=live.version)
 
     def _write_once(self, action: Action, body: dict[str, Any], before: Expected) -> LiveAssistant:
-        """PATCH ``body`` over the row ``before`` (what the stale check or the previous write saw); after a
-        transient failure re-read first, so that a retry never writes a second version when the first
-        attempt landed. Returns the stored row, verified against ``body``."""
+        """PATCH ``body`` over the row ``before`` (what the stale check or the previous write saw) so that at
+        most one version results. After an answered transient failure (5xx, 429, connection refused) a re-read
+        decides: landed, or untouched and sent again. After a failure that may have reached the server
+        unanswered (a timeout, a dropped connection, a 504) the outcome is unknown: the PATCH is never sent
+        again; apply waits for it to show (``_await_outcome``). Returns the stored row, verified."""
         for attempt in range(UPDATE_ATTEMPTS):
             try:
                 return _verify(body, self.writer.update(action.assistant_id, body))
             except ServerError as exc:
+                if _outcome_unknown(exc):
+                    return self._await_outcome(action, body, before, exc)
                 if not _is_transient(exc):
                     raise
                 now = self._read(action)
-                if now.version != before.version:
-                    if same_content(body, now.content()):
-                        return now  # the attempt that seemed to fail had landed
-                    raise _WriteFailed(
-                        f"{exc}; the server is now at version {now.version}, and these fields differ from "
-                        f"what was sent: {_differing(body, now)}"
-                    ) from exc
-                untouched = now.updated_at == before.updated_at
-                if not untouched or attempt == UPDATE_ATTEMPTS - 1:
+                if _moved(now, before):
+                    return _landed_or_diverged(body, now, exc)
+                if attempt == UPDATE_ATTEMPTS - 1:
                     raise
                 time.sleep(0.25 * 2**attempt)
         raise AssertionError("unreachable")
 
+    def _await_outcome(self, action: Action, body: dict[str, Any], before: Expected, error: ServerError
+                       ) -> LiveAssistant:
+        """Re-read until the unanswered PATCH shows, or ``settle`` seconds have passed: then fail honestly."""
+        deadline = time.monotonic() + self.settle
+        while True:
+            now = self._read_quietly(action)
+            if now is not None and _moved(now, before):
+                return _landed_or_diverged(body, now, error)
+            if time.monotonic() >= deadline:
+                raise _WriteFailed(
+                    f"{error}; outcome unknown: the update may have reached the server and may still land. It was "
+                    f"not sent again; after {self.settle:g}s it has not shown (still version {before.version}). "
+                    f"`reconciler plan` shows whether it landed (no change for {action.id}) or not (the update again)"
+                )
+            time.sleep(min(POLL_INTERVAL, self.settle))
+
     def _set_latest(self, action: SetLatest) -> Outcome:
         live = self.writer.set_latest(action.assistant_id, action.version)
-        if live.version == action.version and same_content(action.content, live.content()):
+        if _is_active(action, live):
             return Outcome.of(action, "applied", version=live.version)
-        left_behind = _differing(action.content, live)
-        if action.reason == "rollback":
-            repaired = self._write_once(action, action.content, _seen(live))
-            return Outcome.of(
-                action,
-                "repaired",
-                version=repaired.version,
-                message=(
-                    f"the server's set_latest left these fields at the newer values: {left_behind}; wrote "
-                    f"version {repaired.version} with version {action.version}'s content instead"
-                ),
+        left_behind = _differing(action.content, live) or f"the active version ({live.version})"
+        if not action.repairs:
+            raise _WriteFailed(
+                f"set_latest left these fields behind: {left_behind}; the plan lists no repair, so none was made"
             )
-        return self._honour_pin(action, live, left_behind)
+        return self._repair(action, live, left_behind)
 
-    def _honour_pin(self, action: SetLatest, live: LiveAssistant, left_behind: str) -> Outcome:
-        # The in-memory runtime's set_latest copies config/metadata/name/description but not context or
-        # graph_id; writing the pinned content first and then re-pinning makes the active row whole.
-        self._write_once(action, action.content, _seen(live))
-        live = self.writer.set_latest(action.assistant_id, action.version)
-        if live.version == action.version and same_content(action.content, live.content()):
-            message = (
-                f"the server's set_latest left these fields behind: {left_behind}; repaired by writing "
-                "the pinned content first"
-            )
-            return Outcome.of(action, "repaired", version=live.version, message=message)
-        if live.version != action.version:
+    def _repair(self, action: SetLatest, live: LiveAssistant, left_behind: str) -> Outcome:
+        """The repair writes the plan lists (``SetLatest.repairs``), in order; nothing else."""
+        done = []
+        for repair in action.repairs:
+            if repair.action == "update":
+                live = self._write_once(action, action.content, _seen(live))
+                planned = "" if live.version == repair.version else f" (planned as version {repair.version})"
+                done.append(f"wrote version {live.version}{planned} with version {action.version}'s content")
+            else:
+                live = self.writer.set_latest(action.assistant_id, repair.version)
+                done.append(f"re-activated version {repair.version}")
+        final = action.repairs[-1]
+        if final.action == "set_latest" and live.version != final.version:
             raise _WriteFailed(f"the server does not honour pin {action.version}: active version is {live.version}")
-        raise _WriteFailed(
-            f"the server does not honour pin {action.version}: these fields differ from version "
-            f"{action.version}'s: {_differing(action.content, live)}"
-        )
+        if not same_content(action.content, live.content()):
+            raise _WriteFailed(
+                f"the server does not honour {action.reason} {action.version}: these fields differ from version "
+                f"{action.version}'s: {_differing(action.content, live)}"
+            )
+        message = f"set_latest left these fields behind: {left_behind}; repaired as planned: {'; '.join(done)}"
+        return Outcome.of(action, "repaired", version=live.version, message=message)
 
     def _delete(self, action: Delete) -> Outcome:
         try:
@@ -225,6 +319,13 @@ class _Executor:
             raise _WriteFailed(f"assistant {action.assistant_id} is not on the server")
         return live
 
+    def _read_quietly(self, action: Action) -> LiveAssistant | None:
+        """A read while waiting for an outcome: a failed read is one more reason to keep waiting."""
+        try:
+            return self._read(action)
+        except ReconcilerError:
+            return None
+
 
 def _verify(intended: dict[str, Any], live: LiveAssistant) -> LiveAssistant:
     """``live`` (a write's response, or a read after it) if it holds what was intended."""
@@ -236,6 +337,27 @@ def _verify(intended: dict[str, Any], live: LiveAssistant) -> LiveAssistant:
 
 def _seen(live: LiveAssistant) -> Expected:
     return Expected(exists=True, version=live.version, updated_at=live.updated_at)
+
+
+def _landed_or_diverged(body: dict[str, Any], now: LiveAssistant, error: ServerError) -> LiveAssistant:
+    if same_content(body, now.content()):
+        return now  # the attempt that seemed to fail had landed
+    raise _WriteFailed(
+        f"{error}; the server is now at version {now.version}, and these fields differ from what was sent: "
+        f"{_differing(body, now)}"
+    )
+
+
+def _is_active(action: SetLatest, live: LiveAssistant) -> bool:
+    return live.version == action.version and same_content(action.content, live.content())
+
+
+def _moved(now: LiveAssistant, before: Expected) -> bool:
+    return now.version != before.version or now.updated_at != before.updated_at
+
+
+def _outcome_unknown(error: ServerError) -> bool:
+    return isinstance(error, OutcomeUnknownError) or is_outcome_unknown_status(error.status)
 
 
 def _is_transient(error: ServerError) -> bool:

@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from reconciler.errors import ServerError, ServerUnreachableError, SettingsError
+from reconciler.errors import OutcomeUnknownError, ServerError, ServerUnreachableError, SettingsError
 from reconciler.live import DEFAULT_PARALLELISM, MAX_PARALLELISM, GraphUnavailable, LiveAssistant, LiveVersion
 from reconciler.progress import NO_PROGRESS, Progress
 from reconciler.redact import mask_url, scrub
@@ -43,6 +43,9 @@ from reconciler.spec import OWNER_KEY
 
 PAGE_SIZE = 1000
 TRANSIENT = (httpx.TransportError,)
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+"""Failures before the request left: the server cannot have acted on it. After any other transport failure
+(a read timeout, a dropped connection) the request may have reached the server: its outcome is unknown."""
 DETAIL_LIMIT = 200
 NOT_THE_API = "check that the URL points at a LangGraph API server (not a proxy, login page or other service)"
 
@@ -386,7 +389,8 @@ class LangGraphClient:
                 response = self._send_when_allowed(method, path, json)
             except TRANSIENT as exc:
                 if last:
-                    raise ServerUnreachableError(
+                    unknown = not isinstance(exc, NOT_SENT)
+                    raise (OutcomeUnknownError if unknown else ServerUnreachableError)(
                         f"{where} failed: {type(exc).__name__}: {self._clean(str(exc)) or 'no response'}; "
                         "check --url / RECONCILER_URL and that the server is up",
                         url=self.display_url,

@@ -6,6 +6,7 @@
     ├── PlanError                        desired state cannot be planned against this server (problems)
     ├── ServerError                      the server answered with an error or could not be reached
     │   └── ServerUnreachableError       connection refused, DNS, timeout (after retries)
+    │       └── OutcomeUnknownError      no answer after the request may have reached the server
     ├── PlanFileError                    a plan file that cannot be read or has another format_version
     ├── StalePlanError                   exit 3: the server moved since the plan was made; nothing was written
     ├── PlanRefusedError                 exit 3: a plan file that is not what the files and server give now
@@ -97,6 +98,11 @@ class ServerError(ReconcilerError):
 
 class ServerUnreachableError(ServerError):
     pass
+
+
+class OutcomeUnknownError(ServerUnreachableError):
+    """A timeout or dropped connection after the request was sent: the server may have acted on it, or may
+    still act on it later. Never a reason to send it again blindly."""
 
 
 class PlanFileError(ReconcilerError):

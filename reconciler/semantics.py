@@ -177,6 +177,11 @@ def full_state_body(desired: dict[str, Any], live: dict[str, Any]) -> dict[str, 
     }
 
 
+def is_outcome_unknown_status(status: int | None) -> bool:
+    """A gateway timeout: the proxy gave up waiting, the server behind it may still act on the request."""
+    return status == 504
+
+
 def is_transient_status(status: int | None) -> bool:
     """A status worth retrying a safe request for: rate limiting and server-side failures."""
     return status is not None and (status == 429 or status >= 500)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from reconciler.commands.base import PlanOptions, client_for, make_plan, open_client, plan_from_files, say, warn
 from reconciler.errors import SettingsError
 from reconciler.redact import mask_url
-from reconciler.settings import Settings
+from reconciler.settings import Settings, request_timeout
 
 if TYPE_CHECKING:
     from reconciler.client import LangGraphClient
@@ -53,6 +53,7 @@ def run(
             client,
             parallelism=client.parallelism,
             on_outcome=(lambda o: warn(o.line())) if fmt != "text" else None,
+            settle=request_timeout(),
         )
         report = smoke_test(the_plan, report, client, enabled=smoke, progress=fmt != "text")
     renderers = {"json": report.render_json, "markdown": report.render_markdown}

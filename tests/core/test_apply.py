@@ -113,8 +113,9 @@ def test_phases_run_in_order_and_every_write_is_verified() -> None:
     ]
     assert list(report.outcomes) == seen
     assert report.ok
-    # a write's response is the stored row: reads only for the stale check of the create and after the delete
-    assert server.calls == {"list_owned": 1, "get": 2, "create": 1, "update": 1, "set_latest": 1, "delete": 1}
+    # a write's response is the stored row: reads for the stale check of the create, after the delete, and
+    # the verification pass (one owner search)
+    assert server.calls == {"list_owned": 2, "get": 2, "create": 1, "update": 1, "set_latest": 1, "delete": 1}
     assert build_plan(make_request(bot("rb"), bot("new"), bot("upd"), prune=True), server).actions == ()
 
 
@@ -341,8 +342,8 @@ def test_report_text_when_everything_landed() -> None:
     assert apply_plan(planned, server).render_text() == (
         "✓ created new (version 1)\n"
         "✓ re-activated rb (version 4)\n"
-        "    note: the server's set_latest left these fields at the newer values: context.system_prompt; "
-        "wrote version 4 with version 1's content instead\n"
+        "    note: set_latest left these fields behind: context.system_prompt; "
+        "repaired as planned: wrote version 4 with version 1's content\n"
         "\n"
         "Apply complete: 2 change(s) applied and verified (1 repaired after readback).\n"
     )

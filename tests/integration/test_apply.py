@@ -52,6 +52,7 @@ def test_edit_then_revert_serves_version_1_again(applied: Repo, runtime: str) ->
     assert [(a["action"], a.get("version"), a.get("reason")) for a in planned["actions"]] == [
         ("set_latest", 1, "rollback")
     ]
+    assert planned["actions"][0]["repairs"] == [{"action": "update", "version": 3}]
     assert revert.returncode == 0, revert.stderr
     (outcome,) = json.loads(revert.stdout)["outcomes"]
     live = applied.managed()["support-bot"]
@@ -59,7 +60,10 @@ def test_edit_then_revert_serves_version_1_again(applied: Repo, runtime: str) ->
         # Its set_latest left version 2's context active; the readback saw it, and apply wrote version 1's
         # content as a new version 3 instead.
         assert (outcome["status"], outcome["version"], live["version"]) == ("repaired", 3, 3)
-        assert "left these fields at the newer values: context.system_prompt" in outcome["message"]
+        assert outcome["message"] == (
+            "set_latest left these fields behind: context.system_prompt; "
+            "repaired as planned: wrote version 3 with version 1's content"
+        )
     else:
         # The pg runtime's set_latest restores every field: version 1 is simply active again.
         assert (outcome["status"], outcome["version"], live["version"]) == ("applied", 1, 1)
