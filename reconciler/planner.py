@@ -30,6 +30,7 @@ from reconciler.semantics import (
     repair_steps,
     source_of,
     with_provenance,
+    written_from,
 )
 from reconciler.spec import ID_KEY, OWNER_KEY, AssistantSpec
 
@@ -307,6 +308,7 @@ class _SpecPlanner:
         desired = self._desired()
         if same_content(desired, live.content()):
             return None
+        self._refuse_stored_differently(desired, live)
         pinned = self._version_of_commit(desired, live)
         if pinned is not None:
             return self._set_latest(live, pinned, "pin")
@@ -383,6 +385,19 @@ class _SpecPlanner:
         if live.version == pin and same_content(target.content(), live.content()):
             return None
         return self._set_latest(live, target, "pin")
+
+    def _refuse_stored_differently(self, desired: dict[str, Any], live: LiveAssistant) -> None:
+        """Never the same update twice (``semantics.written_from``): name the fields the server changed."""
+        if not written_from(desired, live.content()):
+            return
+        paths = [path for path, _, _ in differing_paths(desired, live.content())]
+        raise self._refuse(
+            paths[0],
+            f"the server stores something else than was sent for {', '.join(format_path(p) for p in paths)}: "
+            f"version {live.version} was written from exactly these files and reads back differently (a server "
+            "changes some values as it stores them, e.g. a NUL character becomes U+FFFD); writing it again would "
+            "never converge: change the value in the file",
+        )
 
     def _declared_fields_differing(self, target: LiveVersion) -> list[str]:
         declared = comparable(self.spec.content(self.request.owner))

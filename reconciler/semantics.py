@@ -106,6 +106,13 @@ def _canonical(value: Any) -> Any:
     return value
 
 
+def written_from(desired: dict[str, Any], live: dict[str, Any]) -> bool:
+    """The live version carries the digest of ``desired``: the reconciler wrote it from exactly this content.
+    If the two contents still differ, the server changed values as it stored them (a NUL character becomes
+    U+FFFD): writing the same update again would make one more version each time, never a match."""
+    return (live.get("metadata") or {}).get(DIGEST_KEY) == content_digest(desired)
+
+
 def with_provenance(content: dict[str, Any], commit: str | None) -> dict[str, Any]:
     """``content`` with its digest and (inside git) its commit in metadata: what every write carries."""
     metadata = {k: v for k, v in (content.get("metadata") or {}).items() if k not in PROVENANCE_KEYS}

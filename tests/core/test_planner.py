@@ -579,3 +579,28 @@ def test_deletes_within_the_limit_need_no_flag() -> None:
     server = many_leftovers(3)
     seed_spec(server, make_spec("keep"))
     assert [a.action for a in plan(server, make_spec("keep"), prune=True).actions] == ["delete"] * 3
+
+
+# --- never the same update twice ----------------------------------------------------------------------
+
+
+def test_a_version_written_from_these_files_that_reads_back_differently_is_a_plan_error() -> None:
+    server = make_server()
+    spec = make_spec("nul", metadata={"note": "a\x00b"})
+    desired = with_provenance(spec.content(OWNER), None)
+    stored = {**desired, "metadata": {**desired["metadata"], "note": "a\ufffdb"}}
+    server.seed(aid("nul"), stored)
+    assert plan_problems(server, spec) == [
+        "assistants.d/nul.yaml:3:11: nul: metadata.note: the server stores something else than was sent for "
+        "metadata.note: version 1 was written from exactly these files and reads back differently (a server "
+        "changes some values as it stores them, e.g. a NUL character becomes U+FFFD); writing it again would "
+        "never converge: change the value in the file"
+    ]
+
+
+def test_a_version_written_from_other_files_is_updated() -> None:
+    server = make_server()
+    before = with_provenance(make_spec("bot", metadata={"note": "old"}).content(OWNER), None)
+    server.seed(aid("bot"), before)
+    (action,) = plan(server, make_spec("bot", metadata={"note": "new"})).actions
+    assert action.action == "update"

@@ -1,0 +1,181 @@
+"""A request that reaches the server only after the client gave up on it: a loopback TCP proxy in front of the
+real server holds the first PATCH and delivers it after the client's timeout (RECONCILER_TIMEOUT).
+
+Apply must never send such a PATCH again: it waits for the outcome to show, or fails saying it is unknown, and
+exit 0 means the server matched the plan when apply finished."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import BinaryIO
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.integration.conftest import Repo
+
+pytestmark = pytest.mark.integration
+
+TIMEOUT = 1.5
+"""The client's timeout (RECONCILER_TIMEOUT): apply also waits up to this long for an unknown outcome."""
+
+
+class HoldingProxy:
+    """Relays HTTP/1.1 between the client and ``upstream``; the first request whose method is ``method`` is held
+    for ``hold`` seconds and then delivered, whether or not the client is still waiting for it."""
+
+    def __init__(self, upstream: str, *, method: str = "PATCH", hold: float) -> None:
+        parts = urlsplit(upstream)
+        self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
+        self.method = method.encode()
+        self.hold = hold
+        self.held = threading.Event()
+        self.delivered = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self._closing = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        self._closing = True
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while not self._closing:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        upstream = socket.create_connection(self.upstream)
+        answered = threading.Event()
+        threading.Thread(target=self._relay_back, args=(upstream, client, answered), daemon=True).start()
+        reader = client.makefile("rb")
+        try:
+            while (request := _read_request(reader)) is not None:
+                if request.startswith(self.method + b" ") and not self.held.is_set():
+                    self.held.set()
+                    time.sleep(self.hold)  # the client times out meanwhile and closes its side
+                    answered.clear()
+                    upstream.sendall(request)
+                    self.delivered.set()
+                    answered.wait(10)  # keep the upstream connection until the server has answered
+                    return
+                upstream.sendall(request)
+        except OSError:
+            pass
+        finally:
+            reader.close()
+            for sock in (client, upstream):
+                sock.close()
+
+    @staticmethod
+    def _relay_back(upstream: socket.socket, client: socket.socket, answered: threading.Event) -> None:
+        while True:
+            try:
+                data = upstream.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            answered.set()
+            try:
+                client.sendall(data)
+            except OSError:
+                pass  # the client gave up on this answer
+
+
+def _read_request(reader: BinaryIO) -> bytes | None:
+    """One whole request (head and Content-Length body), or None at the end of the stream."""
+    head = b""
+    while not head.endswith(b"\r\n\r\n"):
+        line = reader.readline()
+        if not line:
+            return None
+        head += line
+    length = 0
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    body = reader.read(length) if length else b""
+    return head + body
+
+
+@pytest.fixture
+def proxy_factory(server_url: str) -> Iterator[list[HoldingProxy]]:
+    proxies: list[HoldingProxy] = []
+    yield proxies
+    for proxy in proxies:
+        proxy.close()
+
+
+def through(repo: Repo, proxies: list[HoldingProxy], hold: float) -> tuple[HoldingProxy, dict[str, str]]:
+    proxy = HoldingProxy(repo.url, hold=hold)
+    proxies.append(proxy)
+    return proxy, {"RECONCILER_URL": proxy.url, "RECONCILER_TIMEOUT": str(TIMEOUT)}
+
+
+def test_a_patch_that_lands_after_the_timeout_is_awaited_not_sent_again(
+    applied: Repo, proxy_factory: list[HoldingProxy]
+) -> None:
+    applied.edit("assistants.d/support.yaml", "temperature: 0.2", "temperature: 0.3")
+    assistant_id = applied.managed()["support-bot"]["assistant_id"]
+    proxy, env = through(applied, proxy_factory, hold=TIMEOUT + 0.5)
+
+    result = applied.cli("apply", "--auto-approve", env=env)
+
+    assert proxy.held.is_set() and proxy.delivered.wait(10)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "✓ updated support-bot (version 2)" in result.stdout
+    assert [v["version"] for v in applied.versions(assistant_id)] == [2, 1]
+    assert applied.managed()["support-bot"]["context"]["temperature"] == 0.3
+
+
+def test_the_patch_that_honours_a_pin_landing_late_leaves_the_pin_active(
+    applied: Repo, proxy_factory: list[HoldingProxy], runtime: str
+) -> None:
+    if runtime != "inmem":
+        pytest.skip("only the in-memory runtime needs the repair PATCH for a pin")
+    applied.edit("assistants.d/support.yaml", "temperature: 0.2", "temperature: 0.3")
+    assert applied.cli("apply", "--auto-approve").returncode == 0
+    applied.write("assistants.d/support.yaml", "id: support-bot\ngraph_id: agent\npin: 1\n")
+    assistant_id = applied.managed()["support-bot"]["assistant_id"]
+    proxy, env = through(applied, proxy_factory, hold=TIMEOUT + 0.5)
+
+    result = applied.cli("apply", "--auto-approve", env=env)
+    assert proxy.delivered.wait(10)
+    time.sleep(0.5)  # let the late PATCH be processed before looking
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    live = applied.managed()["support-bot"]
+    assert (live["version"], live["context"]["temperature"]) == (1, 0.2)
+    assert [v["version"] for v in applied.versions(assistant_id)] == [3, 2, 1]
+    assert applied.cli("plan", "--detailed-exitcode").returncode == 0
+
+
+def test_a_patch_still_unanswered_after_the_wait_fails_honestly(
+    applied: Repo, proxy_factory: list[HoldingProxy]
+) -> None:
+    applied.edit("assistants.d/support.yaml", "temperature: 0.2", "temperature: 0.3")
+    assistant_id = applied.managed()["support-bot"]["assistant_id"]
+    proxy, env = through(applied, proxy_factory, hold=2 * TIMEOUT + 1.5)
+
+    result = applied.cli("apply", "--auto-approve", env=env)
+
+    assert result.returncode == 1
+    assert "✗ update support-bot FAILED: PATCH" in result.stdout
+    assert (
+        "outcome unknown: the update may have reached the server and may still land. It was not sent again; "
+        f"after {TIMEOUT:g}s it has not shown (still version 1)"
+    ) in result.stdout
+    assert [v["version"] for v in applied.versions(assistant_id)] == [1]
+    assert proxy.delivered.wait(10)
+    time.sleep(0.5)
+    assert [v["version"] for v in applied.versions(assistant_id)] == [2, 1]
+    assert applied.cli("plan", "--detailed-exitcode").returncode == 0
