@@ -6,12 +6,13 @@ from typing import Any
 import pytest
 
 from reconciler.apply import apply_plan
-from reconciler.errors import ServerError, ServerUnreachableError, StalePlanError
+from reconciler.errors import OutcomeUnknownError, ServerError, ServerUnreachableError, StalePlanError
+from reconciler.live import LiveAssistant
 from reconciler.plan import Plan, Update
 from reconciler.planner import build_plan
 from reconciler.report import ApplyReport, Outcome
 from reconciler.spec import AssistantSpec
-from tests.core.factories import OWNER, SERVER, aid, make_request, make_server, make_spec, owned
+from tests.core.factories import OWNER, SCHEMAS, SERVER, aid, make_request, make_server, make_spec, owned
 from tests.core.memory import URL, MemoryServer, SetLatestMode
 
 PROMPTS = ("v1", "v2", "v3")
@@ -362,3 +363,131 @@ def test_empty_apply() -> None:
         "smoke_skipped": 0,
     }
     assert server.calls == {"list_owned": 1}
+
+
+# --- every other write-failure branch -----------------------------------------------------------------
+
+
+def unknown_outcome() -> OutcomeUnknownError:
+    return OutcomeUnknownError(f"PATCH {URL}/assistants/x failed: ReadTimeout: timed out", url=URL)
+
+
+def test_a_409_create_whose_existing_assistant_differs_fails_the_readback(monkeypatch: pytest.MonkeyPatch) -> None:
+    server = make_server()
+    planned = plan(server, bot("new"))
+    # Someone else's assistant appears at the id between the stale check and the create.
+    monkeypatch.setattr("reconciler.apply.check_not_stale", lambda plan, reader: None)
+    server.seed(aid("new"), {**bot("new").content(OWNER), "name": "someone else's"})
+    (outcome,) = apply_plan(planned, server).outcomes
+    assert (outcome.status, outcome.message) == (
+        "failed",
+        "read back after the write, these fields differ from what was sent: name",
+    )
+
+
+def test_an_update_whose_retry_finds_other_content_fails_as_diverged(sleeps: list[float]) -> None:
+    server = make_server()
+    planned = update_plan(server)
+    server.land_next_differently("update", name="someone else")
+    server.fail_next("update", landed=True)
+    (outcome,) = apply_plan(planned, server).outcomes
+    assert outcome.status == "failed"
+    assert outcome.message.endswith("the server is now at version 2, and these fields differ from what was sent: name")
+    assert server.calls["update"] == 1
+
+
+def test_an_update_with_an_unknown_outcome_that_landed_is_not_sent_again() -> None:
+    server = make_server()
+    planned = update_plan(server)
+    server.fail_next("update", unknown_outcome(), landed=True)
+    (outcome,) = apply_plan(planned, server, settle=5).outcomes
+    assert (outcome.status, outcome.version) == ("applied", 2)
+    assert server.calls["update"] == 1
+
+
+def test_an_update_with_an_unknown_outcome_that_never_shows_fails_without_sending_it_again() -> None:
+    server = make_server()
+    planned = update_plan(server)
+    server.fail_next("update", unknown_outcome())
+    (outcome,) = apply_plan(planned, server, settle=0.05).outcomes
+    assert outcome.status == "failed"
+    assert outcome.message == (
+        f"PATCH {URL}/assistants/x failed: ReadTimeout: timed out; outcome unknown: the update may have reached the "
+        "server and may still land. It was not sent again; after 0.05s it has not shown (still version 1). "
+        "`reconciler plan` shows whether it landed (no change for upd) or not (the update again)"
+    )
+    assert server.calls["update"] == 1
+    assert server.version_numbers(aid("upd")) == [1]
+
+
+def test_a_gateway_timeout_is_an_unknown_outcome_too() -> None:
+    server = make_server()
+    planned = update_plan(server)
+    server.fail_next("update", ServerError("PATCH -> 504: gateway timeout", url=URL, status=504), landed=True)
+    (outcome,) = apply_plan(planned, server, settle=5).outcomes
+    assert outcome.status == "applied"
+    assert server.calls["update"] == 1
+
+
+def test_a_set_latest_left_behind_without_planned_repairs_writes_nothing_more() -> None:
+    server = versioned("keeps_context")
+    planned = plan(server, bot("rb", context={"model_name": "openai", "system_prompt": "v1"}))
+    (action,) = planned.actions
+    unrepaired = planned.model_copy(update={"actions": (action.model_copy(update={"repairs": ()}),)})
+    (outcome,) = apply_plan(unrepaired, server).outcomes
+    assert (outcome.status, outcome.message) == (
+        "failed",
+        "set_latest left these fields behind: context.system_prompt; the plan lists no repair, so none was made",
+    )
+    assert [m for m, _ in server.log] == ["set_latest"]
+
+
+class DeleteIgnored(MemoryServer):
+    """A server that answers a delete without deleting (no real server does; it is the branch under test)."""
+
+    def delete(self, assistant_id: str) -> None:
+        self.calls["delete"] += 1
+
+
+def test_a_delete_that_leaves_the_assistant_there_fails() -> None:
+    server = DeleteIgnored(dict(SCHEMAS))
+    server.seed(aid("gone"), {"metadata": owned("gone")})
+    seeded(server, bot("keep"), name="old")
+    (_, outcome) = apply_plan(plan(server, bot("keep"), prune=True), server).outcomes
+    assert (outcome.action, outcome.status, outcome.message) == (
+        "delete",
+        "failed",
+        "the assistant is still there after the delete",
+    )
+
+
+class LateLanding(MemoryServer):
+    """Delivers a copy of the first PATCH once more when set_latest is called: a request that reached the server
+    after its client had given up, landing during a later phase of the same apply."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.first_patch: tuple[str, dict[str, Any]] | None = None
+
+    def update(self, assistant_id: str, body: dict[str, Any]) -> LiveAssistant:
+        self.first_patch = self.first_patch or (assistant_id, body)
+        return super().update(assistant_id, body)
+
+    def set_latest(self, assistant_id: str, version: int) -> LiveAssistant:
+        if self.first_patch is not None:
+            super().update(*self.first_patch)
+        return super().set_latest(assistant_id, version)
+
+
+def test_the_verification_pass_fails_a_write_that_a_late_request_undid() -> None:
+    server = LateLanding(dict(SCHEMAS))
+    upd, rb = bot("upd"), bot("rb")
+    seeded(server, upd, name="old name")
+    server.seed(aid("rb"), rb.content(OWNER), {**rb.content(OWNER), "name": "rb v2"})
+    report = apply_plan(plan(server, upd, rb), server, concurrency=1)
+    assert [(o.id, o.status) for o in report.outcomes] == [("upd", "failed"), ("rb", "applied")]
+    assert report.outcomes[0].message == (
+        "verified when written, but at the end of the apply the active version is now 3, not 2 (a request that "
+        "had timed out may have landed late); run `reconciler plan` to see the server as it is now"
+    )
+    assert not report.ok

@@ -1,0 +1,53 @@
+"""A value the real server stores differently from what was sent (a NUL character becomes U+FFFD). Offline
+validation refuses it in files; built here in Python, it shows that the readback catches the difference and
+that the next plan says so instead of planning the same write again."""
+
+from __future__ import annotations
+
+import pytest
+
+from reconciler.apply import apply_plan
+from reconciler.client import LangGraphClient
+from reconciler.errors import PlanError
+from reconciler.plan import Plan
+from reconciler.planner import PlanRequest, build_plan
+from reconciler.schema import load_schemas
+from reconciler.spec import AssistantSpec
+from tests.core.factories import make_desired
+from tests.helpers import REPO_ROOT
+from tests.integration.conftest import OWNER, Repo
+
+pytestmark = pytest.mark.integration
+
+
+def nul_bot(note: str) -> AssistantSpec:
+    return AssistantSpec.model_validate(
+        {"id": "nul-bot", "graph_id": "agent", "context": {"model_name": "openai"}, "metadata": {"note": note}}
+    )
+
+
+def plan_for(client: LangGraphClient, url: str, spec: AssistantSpec) -> Plan:
+    schemas, _ = load_schemas(REPO_ROOT / "schemas", ["agent"])
+    request = PlanRequest(desired=make_desired(spec), schemas=schemas, owner=OWNER, server=url)
+    return build_plan(request, client)
+
+
+@pytest.mark.parametrize("first", ["create", "update"])
+def test_a_value_stored_differently_fails_the_readback_and_the_next_plan_names_it(repo: Repo, first: str) -> None:
+    with LangGraphClient(repo.url) as client:
+        if first == "update":
+            assert apply_plan(plan_for(client, repo.url, nul_bot("plain")), client).ok
+        report = apply_plan(plan_for(client, repo.url, nul_bot("a\x00b")), client)
+        with pytest.raises(PlanError) as again:
+            plan_for(client, repo.url, nul_bot("a\x00b"))
+
+    (outcome,) = report.outcomes
+    assert (outcome.action, outcome.status) == (first, "failed")
+    assert outcome.message == "read back after the write, these fields differ from what was sent: metadata.note"
+    (problem,) = again.value.problems
+    assert (problem.assistant, problem.field) == ("nul-bot", "metadata.note")
+    assert problem.message.startswith(
+        "the server stores something else than was sent for metadata.note: version "
+        f"{1 if first == 'create' else 2} was written from exactly these files and reads back differently"
+    )
+    assert len(repo.versions(repo.managed()["nul-bot"]["assistant_id"])) == (1 if first == "create" else 2)
