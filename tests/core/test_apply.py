@@ -381,7 +381,7 @@ def test_a_409_create_whose_existing_assistant_differs_fails_the_readback(monkey
     (outcome,) = apply_plan(planned, server).outcomes
     assert (outcome.status, outcome.message) == (
         "failed",
-        "read back after the write, these fields differ from what was sent: name",
+        "the server stored something else than was sent; these fields differ: name",
     )
 
 
@@ -484,7 +484,7 @@ def test_the_verification_pass_fails_a_write_that_a_late_request_undid() -> None
     upd, rb = bot("upd"), bot("rb")
     seeded(server, upd, name="old name")
     server.seed(aid("rb"), rb.content(OWNER), {**rb.content(OWNER), "name": "rb v2"})
-    report = apply_plan(plan(server, upd, rb), server, concurrency=1)
+    report = apply_plan(plan(server, upd, rb), server, parallelism=1)
     assert [(o.id, o.status) for o in report.outcomes] == [("upd", "failed"), ("rb", "applied")]
     assert report.outcomes[0].message == (
         "verified when written, but at the end of the apply the active version is now 3, not 2 (a request that "

@@ -142,8 +142,8 @@ def test_pin_to_older_version_is_honoured(applied: Repo, runtime: str) -> None:
     assert ("repaired after readback" in result.stdout) == (runtime == "inmem")
     if runtime == "inmem":
         assert (
-            "the server's set_latest left these fields behind: context.system_prompt; repaired by writing the "
-            "pinned content first"
+            "set_latest left these fields behind: context.system_prompt; repaired as planned: wrote version 3 "
+            "with version 1's content; re-activated version 1"
         ) in result.stdout
     assert NEW_PROMPT_LINE in live["context"]["system_prompt"]
     assert NEW_PROMPT_LINE in applied.run_reply(live["assistant_id"])
@@ -216,8 +216,8 @@ def test_rollback_across_a_graph_change_restores_the_graph(applied: Repo, runtim
     (outcome,) = json.loads(result.stdout)["outcomes"]
     if runtime == "inmem":  # its set_latest leaves context and graph_id at version 2's values
         assert (outcome["status"], outcome["version"], outcome["message"]) == (
-            "repaired", 3, "the server's set_latest left these fields at the newer values: context.temperature, "
-            "graph_id; wrote version 3 with version 1's content instead",
+            "repaired", 3, "set_latest left these fields behind: context.temperature, graph_id; "
+            "repaired as planned: wrote version 3 with version 1's content",
         )
     else:
         assert (outcome["status"], outcome["version"], outcome["message"]) == ("applied", 1, "")

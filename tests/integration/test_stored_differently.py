@@ -43,7 +43,7 @@ def test_a_value_stored_differently_fails_the_readback_and_the_next_plan_names_i
 
     (outcome,) = report.outcomes
     assert (outcome.action, outcome.status) == (first, "failed")
-    assert outcome.message == "read back after the write, these fields differ from what was sent: metadata.note"
+    assert outcome.message == "the server stored something else than was sent; these fields differ: metadata.note"
     (problem,) = again.value.problems
     assert (problem.assistant, problem.field) == ("nul-bot", "metadata.note")
     assert problem.message.startswith(
