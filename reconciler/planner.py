@@ -308,13 +308,13 @@ class _SpecPlanner:
         desired = self._desired()
         if same_content(desired, live.content()):
             return None
-        self._refuse_stored_differently(desired, live)
         pinned = self._version_of_commit(desired, live)
         if pinned is not None:
             return self._set_latest(live, pinned, "pin")
         older = self._older_version_with(desired, live)
         if older is not None:
             return self._set_latest(live, older, "rollback")
+        self._refuse_stored_differently(desired, live)
         return Update(
             id=self.spec.id,
             assistant_id=live.assistant_id,
@@ -387,7 +387,9 @@ class _SpecPlanner:
         return self._set_latest(live, target, "pin")
 
     def _refuse_stored_differently(self, desired: dict[str, Any], live: LiveAssistant) -> None:
-        """Never the same update twice (``semantics.written_from``): name the fields the server changed."""
+        """Never the same update twice (``semantics.written_from``): name the fields the server changed.
+        Asked only when no version holds ``desired``: an edit made outside git without metadata keeps the
+        digest of the version under it (metadata is merge-only), and that version then matches (a rollback)."""
         if not written_from(desired, live.content()):
             return
         paths = [path for path, _, _ in differing_paths(desired, live.content())]

@@ -604,3 +604,12 @@ def test_a_version_written_from_other_files_is_updated() -> None:
     server.seed(aid("bot"), before)
     (action,) = plan(server, make_spec("bot", metadata={"note": "new"})).actions
     assert action.action == "update"
+
+
+def test_an_outside_edit_that_kept_the_digest_is_rolled_back_not_refused() -> None:
+    server = make_server()
+    spec = make_spec("bot", metadata={"note": "mine"})
+    desired = with_provenance(spec.content(OWNER), None)
+    server.seed(aid("bot"), desired, {**desired, "name": "renamed in Studio"})  # metadata merged: digest kept
+    (action,) = plan(server, spec).actions
+    assert (action.action, getattr(action, "version", None)) == ("set_latest", 1)
