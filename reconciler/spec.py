@@ -157,8 +157,8 @@ class AssistantSpec(BaseModel):
     """Identity of the assistant in git, unique across assistants.d."""
     graph_id: Annotated[StrictStr, Field(min_length=1)]
     """The graph this assistant configures (a key of the server's langgraph.json `graphs`)."""
-    name: StrictStr | None = None
-    """Display name; default: the id."""
+    name: Annotated[StrictStr, Field(min_length=1)] | None = None
+    """Display name; default: the id. Not empty: the server stores an empty name as "Untitled"."""
     description: StrictStr | None = None
     """Free text; default: none."""
     assistant_id: StrictStr | None = None

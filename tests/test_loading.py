@@ -117,6 +117,12 @@ def test_empty_graph_id(workdir: Path) -> None:
     ]
 
 
+def test_empty_name_is_refused_since_the_server_would_store_untitled(workdir: Path) -> None:
+    assert _one_file(workdir, "id: bot\ngraph_id: agent\nname: ''\n") == [
+        "assistants.d/x.yaml:3:7: bot: name: must not be empty"
+    ]
+
+
 def test_required_keys_missing(workdir: Path) -> None:
     assert _one_file(workdir, "name: Nameless\n") == [
         "assistants.d/x.yaml:1:1: graph_id: required key is missing",

@@ -67,10 +67,6 @@ def test_content_with_every_field() -> None:
     }
 
 
-def test_empty_name_is_kept() -> None:
-    assert make_spec(name="").content("default")["name"] == ""
-
-
 def test_declared_content_fields() -> None:
     assert make_spec().declared_content_fields() == ("graph_id",)
     assert make_spec(pin=3, context={}, metadata={"a": 1}, assistant_id=None).declared_content_fields() == (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -144,12 +143,11 @@ def test_trailing_and_repeated_separators_are_ignored(tmp_path: Path) -> None:
     assert [document.value for document in documents] == [{"id": "a"}, {"id": "b"}]
 
 
-def test_alias_bomb_is_refused_fast_and_small(tmp_path: Path) -> None:
+def test_alias_bomb_is_refused_in_bounded_memory(tmp_path: Path) -> None:
+    """Bounded work comes from the node budget (the refusal names it); memory is what a bomb would blow up."""
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         documents, problems = _read(tmp_path, _billion_laughs())
-        elapsed = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -157,7 +155,6 @@ def test_alias_bomb_is_refused_fast_and_small(tmp_path: Path) -> None:
     assert problems == [
         "assistants.d/x.yaml:4:66: document expands to more than 100000 nodes (alias bomb?); refused"
     ]
-    assert elapsed < 5
     assert peak < 50 * 1024 * 1024
 
 
