@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import Problem
 from reconciler.locations import QUOTE_LIMIT, Path, describe, format_path, quote
+from reconciler.redact import MASK, is_sensitive_path
 from reconciler.unknown_keys import resolve_reference, unknown_keys
 
 if TYPE_CHECKING:
@@ -153,9 +154,12 @@ def context_problems(context: Mapping[str, Any], schema: GraphSchema) -> list[tu
     reported_parents = {path[:-1] for path, _, _ in problems}
     validator_class = validators.validator_for(effective)
     validator = validator_class(effective, format_checker=validator_class.FORMAT_CHECKER)
+    secret_keys = sensitive_context_keys(schema)
     for error in map(_innermost, validator.iter_errors(dict(context))):
         path: Path = ("context", *error.absolute_path)
-        if error.validator == "required":
+        if is_sensitive_path(path, secret_keys) or _secret_in_schema_path(effective, error.absolute_schema_path):
+            problems.append(_sensitive_problem(path, error))
+        elif error.validator == "required":
             missing = error.message.split("'")[1] if "'" in error.message else ""
             problems.append(((*path, missing), "required key is missing", False))
         elif error.validator == "type":
@@ -165,6 +169,64 @@ def context_problems(context: Mapping[str, Any], schema: GraphSchema) -> list[tu
         elif error.validator != "additionalProperties" or path not in reported_parents:
             problems.append((path, _short_message(error.message, error.instance), False))
     return problems
+
+
+def _sensitive_problem(path: Path, error: ValidationError) -> tuple[Path, str, bool]:
+    """The problem of a secret value, saying what is wrong without quoting the value: its kind, and the rule
+    it breaks as the schema states it."""
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        return (*path, missing), "required key is missing", False
+    kind = f"{_kind(error.instance)} {MASK}"
+    if error.validator == "type" or (error.validator in ("anyOf", "oneOf") and _alternative_types(error)):
+        expected = error.validator_value if error.validator == "type" else _alternative_types(error)
+        names = expected if isinstance(expected, list) else [expected]
+        quotable = "string" in names and isinstance(error.instance, bool | int | float)
+        hint = " (quote it to make it a string)" if quotable else ""
+        return path, f"{kind} is not of type {' or '.join(repr(n) for n in names)}{hint}", False
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        from jsonschema.exceptions import best_match
+
+        # The alternative whose type the value has is the one it was meant for.
+        closest = best_match([inner for inner in error.context if inner.validator != "type"] or error.context)
+        if closest is not None and closest.validator not in ("anyOf", "oneOf"):
+            return _sensitive_problem(path, closest)
+    rule = json.dumps(error.validator_value, default=str)
+    rule = rule if len(rule) <= QUOTE_LIMIT else f"{rule[:QUOTE_LIMIT]}…"
+    return path, f"{kind} does not satisfy the schema's {error.validator!r}: {rule}", False
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else "a value"
+
+
+def _secret_in_schema_path(root: Mapping[str, Any], schema_path: Iterable[str | int]) -> bool:
+    """Whether any schema the error went through on its way to the failing keyword marks a secret (``writeOnly``
+    or ``format: password``, also through ``$ref`` and unions): a value inside a secret is secret too."""
+    definitions = root.get("$defs") or root.get("definitions") or {}
+    node: Any = root
+    naming = False  # inside "properties" / "$defs": keys are names, not keywords
+    for part in schema_path:
+        if isinstance(node, dict) and not naming and _is_secret(node, definitions, depth=0):
+            return True
+        if part == "$ref" and isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            node = resolve_reference(node["$ref"], root)
+            naming = False
+            continue
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+        naming = part in ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas") and not naming
+    return False
 
 
 def _short_message(message: str, instance: Any) -> str:
