@@ -32,7 +32,7 @@ from reconciler.semantics import (
     with_provenance,
     written_from,
 )
-from reconciler.spec import ID_KEY, OWNER_KEY, AssistantSpec
+from reconciler.spec import ID_KEY, OWNER_KEY, RESERVED_METADATA_PREFIX, AssistantSpec
 
 ActionType = Create | Update | SetLatest | Delete
 
@@ -79,6 +79,7 @@ def build_plan(request: PlanRequest, reader: LiveReader) -> Plan:
     planned = _plan_specs(request, reader, specs, owned)
     deletes, leftover_warnings = _plan_leftovers(request, owned)
     deletes = with_impact(deletes, reader)
+    leftover_warnings = [*rename_hints(request, planned.actions, owned), *leftover_warnings]
     problems.extend(planned.problems)
     problems.extend(_prune_problems(request, deletes, owned))
     if not request.allow_delete_with_crons:
@@ -171,6 +172,54 @@ def _plan_leftovers(request: PlanRequest, owned: dict[str, LiveAssistant]) -> tu
         return [], []
     names = ", ".join(sorted(str(a.metadata.get(ID_KEY, a.assistant_id)) for a in leftovers))
     return [], [f"{len(leftovers)} managed assistant(s) no longer in the files (kept; --prune deletes): {names}"]
+
+
+RENAME_FIELDS = ("name", "description", "context", "config", "metadata")
+
+
+def rename_hints(request: PlanRequest, actions: list[ActionType], owned: dict[str, LiveAssistant]) -> list[str]:
+    """A create whose content resembles a managed assistant that left the files is most likely a renamed ``id``:
+    say how to keep the assistant (and every client using its id) instead of creating a new one and orphaning,
+    or with ``--prune`` deleting, the old one."""
+    if request.only:
+        return []
+    wanted = {spec.resolved_assistant_id for spec in request.desired.specs}
+    leftovers = [a for a in owned.values() if a.assistant_id not in wanted]
+    hints = []
+    for create in (a for a in actions if isinstance(a, Create)):
+        match = _likely_original(create, leftovers)
+        if match is None:
+            continue
+        leftovers.remove(match)
+        old_id = match.metadata.get(ID_KEY, match.assistant_id)
+        file = request.desired.sources[create.id].file
+        hints.append(
+            f"{create.id} looks like a rename of {old_id} (assistant {match.assistant_id}, same graph and similar "
+            f"content): to keep that assistant, add `assistant_id: {match.assistant_id}` to {file}; otherwise "
+            f"this plan creates a new assistant and {old_id} is left over (deleted by --prune)"
+        )
+    return hints
+
+
+def _likely_original(create: Create, leftovers: list[LiveAssistant]) -> LiveAssistant | None:
+    """The leftover of the same graph with the most equal fields, if at least half of them are equal."""
+    wanted = comparable(create.body)
+    best, best_score = None, 0
+    for candidate in leftovers:
+        if candidate.graph_id != create.graph_id:
+            continue
+        live = comparable(candidate.content())
+        score = sum(json_equal(_without_reserved(wanted, f), _without_reserved(live, f)) for f in RENAME_FIELDS)
+        if score > best_score:
+            best, best_score = candidate, score
+    return best if best_score * 2 >= len(RENAME_FIELDS) else None
+
+
+def _without_reserved(content: dict[str, Any], field_name: str) -> Any:
+    value = content.get(field_name)
+    if field_name == "metadata":
+        return {k: v for k, v in (value or {}).items() if not k.startswith(RESERVED_METADATA_PREFIX)}
+    return value
 
 
 def _prune_problems(request: PlanRequest, deletes: list[Delete], owned: dict[str, LiveAssistant]) -> list[Problem]:

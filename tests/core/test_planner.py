@@ -613,3 +613,18 @@ def test_an_outside_edit_that_kept_the_digest_is_rolled_back_not_refused() -> No
     server.seed(aid("bot"), desired, {**desired, "name": "renamed in Studio"})  # metadata merged: digest kept
     (action,) = plan(server, spec).actions
     assert (action.action, getattr(action, "version", None)) == ("set_latest", 1)
+
+
+def test_a_create_resembling_a_leftover_is_flagged_as_a_likely_rename_and_an_unlike_one_is_not() -> None:
+    server = make_server()
+    old = support_spec()
+    server.seed(aid("support-bot"), old.content(OWNER))
+    renamed = make_spec("help-bot", name="Support", context={"model_name": "openai"}, metadata={"team": "s"})
+    unlike = make_spec("other", name="Other", context={"model_name": "anthropic"}, metadata={"team": "x"})
+
+    (hint, leftover) = plan(server, renamed, unlike).warnings
+
+    assert hint.startswith(f"help-bot looks like a rename of support-bot (assistant {aid('support-bot')}")
+    assert f"add `assistant_id: {aid('support-bot')}` to assistants.d/help-bot.yaml" in hint
+    assert leftover.startswith("1 managed assistant(s) no longer in the files")
+    assert plan(server, unlike).warnings == (leftover,)
