@@ -202,17 +202,20 @@ def rename_hints(request: PlanRequest, actions: list[ActionType], owned: dict[st
 
 
 def _likely_original(create: Create, leftovers: list[LiveAssistant]) -> LiveAssistant | None:
-    """The leftover of the same graph with the most equal fields, if at least half of them are equal."""
+    """The leftover of the same graph with the most equal fields, if at least half of the fields set on either
+    side are equal (empty fields say nothing about a rename)."""
     wanted = comparable(create.body)
     best, best_score = None, 0
     for candidate in leftovers:
         if candidate.graph_id != create.graph_id:
             continue
         live = comparable(candidate.content())
-        score = sum(json_equal(_without_reserved(wanted, f), _without_reserved(live, f)) for f in RENAME_FIELDS)
-        if score > best_score:
+        pairs = [(_without_reserved(wanted, f), _without_reserved(live, f)) for f in RENAME_FIELDS]
+        considered = [(a, b) for a, b in pairs if a or b]
+        score = sum(json_equal(a, b) for a, b in considered)
+        if score * 2 >= len(considered) and score > best_score:
             best, best_score = candidate, score
-    return best if best_score * 2 >= len(RENAME_FIELDS) else None
+    return best
 
 
 def _without_reserved(content: dict[str, Any], field_name: str) -> Any:
