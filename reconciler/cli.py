@@ -8,6 +8,7 @@ the current folder (``settings.find_root``).
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -134,7 +135,7 @@ def _group(
 
 
 def _run(command: Callable[[], int]) -> None:
-    from reconciler.commands.base import report_error, warn
+    from reconciler.commands.base import report_error, warn, without_secrets
 
     try:
         code = command()
@@ -143,6 +144,15 @@ def _run(command: Callable[[], int]) -> None:
     except KeyboardInterrupt:
         warn("interrupted")
         code = 130
+    except OSError as error:  # a file or folder named on the command line that cannot be read or written
+        warn(without_secrets(f"error: {error}"))
+        code = 1
+    except Exception as error:  # the last line of "no traceback, ever"; RECONCILER_DEBUG=1 shows where
+        if os.environ.get("RECONCILER_DEBUG"):
+            raise
+        warn(without_secrets(f"error: unexpected {type(error).__name__}: {' '.join(str(error).split())[:300]}; "
+                             "this is a bug in reconciler, please report it (RECONCILER_DEBUG=1 shows where)"))
+        code = 1
     raise typer.Exit(code)
 
 

@@ -283,8 +283,8 @@ class LangGraphClient:
                 text = b"".join(chunks).decode("utf-8", errors="replace")
         except httpx.TimeoutException:
             return RunResult(status="timeout", error=f"waited {timeout:g}s", seconds=time.monotonic() - started)
-        except httpx.TransportError as exc:
-            return RunResult(status="error", error=f"{type(exc).__name__}: {exc or 'no response'}")
+        except (httpx.HTTPError, httpx.StreamError) as exc:
+            return RunResult(status="error", error=self._clean(f"{type(exc).__name__}: {exc or 'no response'}"))
         result = _run_result(response.status_code, text, time.monotonic() - started)
         return result.model_copy(update={"error": self._clean(result.error)}) if result.error else result
 
@@ -535,7 +535,7 @@ def _run_result(status: int, text: str, seconds: float) -> RunResult:
     """A finished ``/runs/wait`` answer: an HTTP error, a run that raised (``__error__``), or its values."""
     try:
         data = jsonlib.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return RunResult(status="error", error=f"HTTP {status}: not JSON: {text.strip()[:200]}", seconds=seconds)
     if status >= 400:
         detail = data.get("detail") if isinstance(data, dict) else data

@@ -63,6 +63,7 @@ LIST_CALLS: dict[str, Call] = {
     "graph_schema/search": lambda c: c.graph_schema("agent"),
     "graph_ids": lambda c: c.graph_ids(),
     "list_all": lambda c: c.list_all("agent"),
+    "crons_using": lambda c: c.crons_using("a1"),
 }
 """Every call that reads a list of rows."""
 OBJECT_CALLS: dict[str, Call] = {
@@ -70,6 +71,7 @@ OBJECT_CALLS: dict[str, Call] = {
     "create": lambda c: c.create({"assistant_id": "a1", "graph_id": "agent"}),
     "update": lambda c: c.update("a1", {"name": "x"}),
     "set_latest": lambda c: c.set_latest("a1", 1),
+    "threads_count": lambda c: c.threads_count("a1"),
 }
 """Every call that reads one assistant."""
 
@@ -110,6 +112,15 @@ def _assert_refused(call: Call, junk: Answer, server: JunkServer) -> None:
     with _client(server.url) as client, pytest.raises(ServerError) as raised:
         call(client)
     _assert_one_line_error(raised.value, server.url)
+
+
+@pytest.mark.parametrize("junk", JUNK.values(), ids=JUNK.keys())
+def test_a_smoke_run_meeting_junk_is_a_failed_case_not_a_crash(junk: Answer, shared: JunkServer) -> None:
+    shared.answer = lambda request: junk
+    with _client(shared.url) as client:
+        result = client.run_wait("a1", {"text": "ping"}, timeout=10)
+    assert result.status in ("error", "success")
+    assert "\n" not in (result.error or "")
 
 
 @pytest.mark.parametrize("junk", JUNK_FOR_OBJECTS.values(), ids=JUNK_FOR_OBJECTS.keys())

@@ -44,3 +44,24 @@ def test_help_still_exits_0(tmp_path: Path, run_cli: RunCli) -> None:
     result = run_cli("plan", "--help", cwd=tmp_path)
     assert result.returncode == 0
     assert "--detailed-exitcode" in result.stdout
+
+
+def test_an_unexpected_exception_is_one_line_without_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from reconciler.cli import app
+    from reconciler.commands import validate
+
+    def broken(*args: object, **kwargs: object) -> int:
+        raise RuntimeError("boom\nwhile reading https://user:hunter22@host with sk-live-123456")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LANGGRAPH_API_KEY", "sk-live-123456")
+    monkeypatch.setattr(validate, "run", broken)
+    result = CliRunner().invoke(app, ["validate"], catch_exceptions=False)
+    assert (result.exit_code, result.stderr) == (1, (
+        "error: unexpected RuntimeError: boom while reading https://user:***@host with (sensitive); this is a bug "
+        "in reconciler, please report it (RECONCILER_DEBUG=1 shows where)\n"
+    ))
