@@ -22,6 +22,17 @@ _SYSTEM = {"created_by": "system"}
 _SYSTEM_ROWS = pytest.StashKey[list[dict[str, Any]]]()
 
 
+_INTEGRATION_DIR = Path(__file__).parent / "integration"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/integration/ talks to a real server: mark it, so `-m "not integration"` (make unit)
+    never starts one, whether or not the module remembered its own ``pytestmark``."""
+    for item in items:
+        if _INTEGRATION_DIR in item.path.parents:
+            item.add_marker(pytest.mark.integration)
+
+
 @pytest.fixture(scope="session", params=selected_runtimes())
 def langgraph_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
     """A real server serving the repo's langgraph.json (graphs agent, typed, legacy, nested, flaky), once per
