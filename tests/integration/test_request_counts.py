@@ -1,0 +1,89 @@
+"""What plan and apply cost in requests against the real server, counted by a transport wrapped around the real
+one: creates and updates cost about one request each beyond the O(N/1000) reads, whatever N. Speed itself is
+shown by ``make bench`` (no timed tests); these counts are what makes it fast at cloud latency."""
+
+from __future__ import annotations
+
+import threading
+
+import httpx
+import pytest
+
+from reconciler.apply import apply_plan
+from reconciler.client import LangGraphClient
+from reconciler.commands.base import PlanOptions, make_plan
+from reconciler.plan import Plan
+from reconciler.settings import load_settings
+from tests.integration.conftest import Repo
+
+pytestmark = pytest.mark.integration
+
+N = 100
+
+
+class CountingTransport(httpx.BaseTransport):
+    """Forwards to the real server; counts requests by ``METHOD /path`` kind and the most in flight at once."""
+
+    def __init__(self) -> None:
+        self.real = httpx.HTTPTransport()
+        self.requests = 0
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._lock = threading.Lock()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        with self._lock:
+            self.requests += 1
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return self.real.handle_request(request)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def reset(self) -> None:
+        self.requests = self.max_in_flight = 0
+
+
+def write_specs(repo: Repo, prompt: str) -> None:
+    docs = [
+        f"id: many-{i:03d}\ngraph_id: agent\ncontext:\n  model_name: openai\n  system_prompt: {prompt} {i}\n"
+        for i in range(N)
+    ]
+    repo.write("assistants.d/many.yaml", "---\n".join(docs))
+
+
+def plan_and_apply(repo: Repo, client: LangGraphClient) -> Plan:
+    the_plan = make_plan(load_settings(repo.root), PlanOptions(url=repo.url), client)
+    report = apply_plan(the_plan, client, parallelism=client.parallelism)
+    assert report.ok, report.render_text()
+    return the_plan
+
+
+def test_creates_and_updates_cost_about_one_request_each(repo: Repo) -> None:
+    counting = CountingTransport()
+    with LangGraphClient(repo.url, transport=counting) as client:
+        write_specs(repo, "Hello")
+        created = plan_and_apply(repo, client)
+        creates = counting.requests
+        counting.reset()
+
+        write_specs(repo, "Hello again")
+        updated = plan_and_apply(repo, client)
+        updates = counting.requests
+
+    assert created.summary()["create"] == N + 3  # the example's three assistants too
+    assert creates <= 1.2 * (N + 3), creates
+    assert [a.action for a in updated.actions] == ["update"] * N
+    assert updates <= 2.2 * N, updates  # per update: the versions read (rollback by content) and the PATCH
+    assert counting.max_in_flight > 1  # the writes and the version reads ran concurrently
+    assert len(repo.managed()) == N + 3
+
+
+def test_parallelism_one_sends_one_request_at_a_time(repo: Repo) -> None:
+    counting = CountingTransport()
+    with LangGraphClient(repo.url, transport=counting, parallelism=1) as client:
+        write_specs(repo, "Hello")
+        plan_and_apply(repo, client)
+    assert counting.max_in_flight == 1
