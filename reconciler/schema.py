@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,16 @@ class GraphSchema:
         if self.context_schema is not None:
             return self.context_schema
         return self.config_schema or {}
+
+    @cached_property
+    def validator(self) -> Any:
+        """The JSON Schema validator of ``effective``, built once per graph (building one costs far more than
+        validating a context with it, and every spec of the graph is validated)."""
+        from jsonschema import validators
+
+        effective = self.effective
+        validator_class = validators.validator_for(effective)
+        return validator_class(effective, format_checker=validator_class.FORMAT_CHECKER)
 
     def to_json(self) -> dict[str, Any]:
         return {"graph_id": self.graph_id, "context_schema": self.context_schema, "config_schema": self.config_schema}
@@ -147,15 +158,11 @@ def check_contexts(
 
 def context_problems(context: Mapping[str, Any], schema: GraphSchema) -> list[tuple[Path, str, bool]]:
     """``(field path, message, points at the key)`` for every way ``context`` breaks ``schema``."""
-    from jsonschema import validators
-
-    effective = schema.effective
     problems: list[tuple[Path, str, bool]] = [(path, message, True) for path, message in _unknown_keys(context, schema)]
     reported_parents = {path[:-1] for path, _, _ in problems}
-    validator_class = validators.validator_for(effective)
-    validator = validator_class(effective, format_checker=validator_class.FORMAT_CHECKER)
+    effective = schema.effective
     secret_keys = sensitive_context_keys(schema)
-    for error in map(_innermost, validator.iter_errors(dict(context))):
+    for error in map(_innermost, schema.validator.iter_errors(dict(context))):
         path: Path = ("context", *error.absolute_path)
         if is_sensitive_path(path, secret_keys) or _secret_in_schema_path(effective, error.absolute_schema_path):
             problems.append(_sensitive_problem(path, error))

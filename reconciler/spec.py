@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from functools import cached_property
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
@@ -189,8 +190,9 @@ class AssistantSpec(BaseModel):
         """The pinned commit (a commit pin, resolved to 40 hex digits by loading), else None."""
         return self.pin.commit if isinstance(self.pin, CommitPin) else None
 
-    @property
+    @cached_property
     def resolved_assistant_id(self) -> str:
+        """The id on the server (a uuid5 computed once: planning asks for it several times per spec)."""
         return self.assistant_id or default_assistant_id(self.id)
 
     def content(self, owner: str) -> dict[str, Any]:

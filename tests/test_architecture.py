@@ -54,13 +54,14 @@ EDGE = (
     "gitrepo",
     "templates",
     "smoke_apply",
+    "progress_display",
 )
 """Modules that do I/O (network, processes, the terminal) or wire the core to it."""
 
 ONLY_IMPORTED_BY = {
     "httpx": {"client"},
     "typer": {"cli"},
-    "rich": {"cli"},
+    "rich": {"cli", "progress_display"},
     "click": {"cli"},
     "yaml": {"yamlio"},
     "deepdiff": {"diff"},

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from reconciler.client import LangGraphClient
     from reconciler.live import LiveReader
     from reconciler.plan import Plan
+    from reconciler.progress import Progress
     from reconciler.report import ApplyReport
 
 
@@ -28,7 +29,28 @@ def run(
     fmt: str,
     smoke: bool = True,
 ) -> int:
+    from reconciler.progress_display import close, progress_for_terminal
+
+    progress = progress_for_terminal()
+    try:
+        return _run(settings, options, planfile=planfile, auto_approve=auto_approve, fmt=fmt, smoke=smoke,
+                    progress=progress)
+    finally:
+        close(progress)
+
+
+def _run(
+    settings: Settings,
+    options: PlanOptions,
+    *,
+    planfile: Path | None,
+    auto_approve: bool,
+    fmt: str,
+    smoke: bool,
+    progress: Progress,
+) -> int:
     from reconciler.apply import apply_plan
+    from reconciler.progress_display import close
     from reconciler.render import render
 
     show = say if fmt == "text" else warn
@@ -37,24 +59,29 @@ def run(
         client = client_for(the_plan.server, options.parallelism)
     else:
         client = open_client(settings, options.url, options.parallelism)
-        the_plan = make_plan(settings, options, client)
     with client:
+        client.progress = progress
         if planfile is not None:
             _admit(settings, options, the_plan, client)
         else:
+            the_plan = make_plan(settings, options, client)
+            close(progress)  # the plan and the question are printed, not drawn over
             show(render(the_plan, "text", color=fmt == "text" and sys.stdout.isatty()))
             if not the_plan.has_changes:
                 return 0
             if not auto_approve:
                 _confirm(the_plan)
-        # Outside text, stdout carries one document (json, markdown); progress goes to stderr as it happens.
+        # Outside text, stdout carries one document (json, markdown); outcome lines go to stderr as they happen,
+        # and on a terminal a live progress line under them.
         report = apply_plan(
             the_plan,
             client,
             parallelism=client.parallelism,
             on_outcome=(lambda o: warn(o.line())) if fmt != "text" else None,
             settle=request_timeout(),
+            progress=progress,
         )
+        close(progress)
         report = smoke_test(the_plan, report, client, enabled=smoke, progress=fmt != "text")
     renderers = {"json": report.render_json, "markdown": report.render_markdown}
     say(renderers.get(fmt, report.render_text)())

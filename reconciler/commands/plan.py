@@ -15,10 +15,16 @@ if TYPE_CHECKING:
 
 def run(settings: Settings, options: PlanOptions, *, out: Path | None, fmt: Format, detailed_exitcode: bool) -> int:
     from reconciler.plan import write_plan_file
+    from reconciler.progress_display import close, progress_for_terminal
     from reconciler.render import render
 
-    with open_client(settings, options.url) as client:
-        the_plan = make_plan(settings, options, client)
+    progress = progress_for_terminal()
+    try:
+        with open_client(settings, options.url) as client:
+            client.progress = progress
+            the_plan = make_plan(settings, options, client)
+    finally:
+        close(progress)
     if out is not None:
         write_plan_file(the_plan, out)
         warn(f"Plan saved to {out} (holds real values; mode 0600). Apply it with `reconciler apply {out}`.")
