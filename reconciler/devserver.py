@@ -31,7 +31,17 @@ from typing import Any
 
 from reconciler.errors import DevServerError
 
-__all__ = ["DevServer", "DevServerError", "dev_server", "find_langgraph_cli", "free_port"]
+__all__ = [
+    "DevServer",
+    "DevServerError",
+    "absolutize_config",
+    "answers_ok",
+    "dev_server",
+    "find_langgraph_cli",
+    "free_port",
+    "log_tail",
+    "stop_process_group",
+]
 
 _HOST = "127.0.0.1"
 _SERVER_ENV = {"LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGGRAPH_NO_VERSION_CHECK": "true"}
@@ -81,7 +91,7 @@ def _abs_target(target: str, base: Path) -> str:
     return f"{(base / path).resolve()}:{attr}"
 
 
-def _absolutize_config(raw: dict[str, Any], base: Path) -> dict[str, Any]:
+def absolutize_config(raw: dict[str, Any], base: Path) -> dict[str, Any]:
     """Copy of a langgraph.json dict whose CWD-relative paths are resolved against ``base`` (its folder)."""
     cfg = dict(raw)
     graphs = cfg.get("graphs")
@@ -113,7 +123,8 @@ def _absolutize_config(raw: dict[str, Any], base: Path) -> dict[str, Any]:
     return cfg
 
 
-def _log_tail(log_path: Path) -> str:
+def log_tail(log_path: Path) -> str:
+    """The last lines of a server log without colour codes, for an error message."""
     try:
         text = log_path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
@@ -125,7 +136,8 @@ def _log_tail(log_path: Path) -> str:
     return tail or "<log empty>"
 
 
-def _ok(url: str) -> bool:
+def answers_ok(url: str) -> bool:
+    """Whether ``GET {url}/ok`` answers ``{"ok": true}`` right now."""
     try:
         with urllib.request.urlopen(f"{url}/ok", timeout=1.0) as resp:
             body = json.loads(resp.read().decode("utf-8"))
@@ -134,7 +146,7 @@ def _ok(url: str) -> bool:
     return isinstance(body, dict) and body.get("ok") is True
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+def stop_process_group(proc: subprocess.Popen[bytes]) -> None:
     """SIGTERM the process group, wait up to 10 s, then SIGKILL it."""
     if proc.poll() is not None:
         return
@@ -159,7 +171,7 @@ def _wait_ready(proc: subprocess.Popen[bytes], url: str, port: int, log_path: Pa
         if code is not None:
             raise DevServerError(
                 f"`langgraph dev` exited with code {code} before it was ready; last lines of its "
-                f"log:\n{_log_tail(log_path)}"
+                f"log:\n{log_tail(log_path)}"
             )
         try:
             moved = _PORT_MOVED_RE.search(log_path.read_text(encoding="utf-8", errors="replace"))
@@ -170,12 +182,12 @@ def _wait_ready(proc: subprocess.Popen[bytes], url: str, port: int, log_path: Pa
                 f"`langgraph dev` did not bind port {port}: it logged 'Port {moved.group(1)} is already in "
                 f"use, using port {moved.group(2)} instead'. Pass another port."
             )
-        if _ok(url):
+        if answers_ok(url):
             return
         if time.monotonic() > deadline:
             raise DevServerError(
                 f"`langgraph dev` did not answer GET {url}/ok within {timeout:.0f} s; last lines of its "
-                f"log:\n{_log_tail(log_path)}"
+                f"log:\n{log_tail(log_path)}"
             )
         time.sleep(0.1)
 
@@ -205,7 +217,7 @@ def dev_server(
     try:
         served_config = workdir / "langgraph.json"
         served_config.write_text(
-            json.dumps(_absolutize_config(raw, config.parent), indent=2), encoding="utf-8"
+            json.dumps(absolutize_config(raw, config.parent), indent=2), encoding="utf-8"
         )
         log_path = workdir / "server.log"
         env = {**os.environ, **_SERVER_ENV}
@@ -226,5 +238,5 @@ def dev_server(
         yield DevServer(url=url, pid=proc.pid, log_path=log_path)
     finally:
         if proc is not None:
-            _stop(proc)
+            stop_process_group(proc)
         shutil.rmtree(workdir, ignore_errors=True)

@@ -23,7 +23,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.devserver import _absolutize_config, _log_tail, _ok, _stop, dev_server, free_port
+from reconciler.devserver import absolutize_config, answers_ok, dev_server, free_port, log_tail, stop_process_group
 from tests.helpers import REPO_ROOT
 
 RUNTIMES = ("inmem", "pg")
@@ -102,7 +102,7 @@ def _run(cmd: list[str], log: Path) -> None:
     with open(log, "ab") as out:
         code = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, check=False)
     if code.returncode != 0:
-        raise ServerStartError(f"{' '.join(cmd)} exited with {code.returncode}:\n{_log_tail(log)}")
+        raise ServerStartError(f"{' '.join(cmd)} exited with {code.returncode}:\n{log_tail(log)}")
 
 
 @contextmanager
@@ -134,7 +134,7 @@ def _process(cmd: list[str], *, cwd: Path, log: Path, env: dict[str, str] | None
     try:
         yield proc
     finally:
-        _stop(proc)
+        stop_process_group(proc)
 
 
 def _wait_for(ready: Callable[[], bool], proc: subprocess.Popen[bytes], what: str, log: Path) -> None:
@@ -142,9 +142,9 @@ def _wait_for(ready: Callable[[], bool], proc: subprocess.Popen[bytes], what: st
     while not ready():
         if proc.poll() is not None:
             raise ServerStartError(f"{what} exited with code {proc.returncode}; last lines of its log:\n"
-                                   f"{_log_tail(log)}")
+                                   f"{log_tail(log)}")
         if time.monotonic() > deadline:
-            raise ServerStartError(f"{what} not ready within {_STARTUP_TIMEOUT:.0f} s:\n{_log_tail(log)}")
+            raise ServerStartError(f"{what} not ready within {_STARTUP_TIMEOUT:.0f} s:\n{log_tail(log)}")
         time.sleep(0.1)
 
 
@@ -172,7 +172,7 @@ def pg_server(config: Path) -> Iterator[str]:
                  "--dir", str(workdir)], cwd=workdir, log=redis_log))
             _wait_for(lambda: _redis_ready(redis_port), redis, "redis-server", redis_log)
             served = workdir / "langgraph.json"
-            served.write_text(json.dumps(_absolutize_config(raw, config.parent.resolve())), encoding="utf-8")
+            served.write_text(json.dumps(absolutize_config(raw, config.parent.resolve())), encoding="utf-8")
             port, log = free_port(), workdir / "server.log"
             env = {**os.environ, "DATABASE_URI": database_uri, "REDIS_URI": f"redis://{_HOST}:{redis_port}/0",
                    "LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGGRAPH_NO_VERSION_CHECK": "true", "LOG_COLOR": "false"}
@@ -180,7 +180,7 @@ def pg_server(config: Path) -> Iterator[str]:
             server = stack.enter_context(_process(
                 [langhost, "serve", "--host", _HOST, "--port", str(port), "--config", str(served),
                  "--no-browser"], cwd=workdir, log=log, env=env))
-            _wait_for(lambda: _ok(url), server, "langhost serve", log)
+            _wait_for(lambda: answers_ok(url), server, "langhost serve", log)
             yield url
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -109,7 +109,7 @@ def test_config_copy_has_absolute_paths(tmp_path: Path) -> None:
         "env": ".env",
         "auth": {"path": "./auth.py:auth"},
     }
-    cfg = devserver._absolutize_config(raw, tmp_path)
+    cfg = devserver.absolutize_config(raw, tmp_path)
     assert cfg["graphs"] == {
         "a": f"{tmp_path}/graphs/a.py:g",
         "b": {"path": f"{tmp_path}/sub/b.py:g", "description": "d"},
