@@ -40,7 +40,8 @@ def test_server_answers_ok(server_url: str) -> None:
 def test_repo_graphs_are_served(api: httpx.Client) -> None:
     resp = api.post("/assistants/search", json={"metadata": {"created_by": "system"}, "limit": 100})
     resp.raise_for_status()
-    assert sorted(a["graph_id"] for a in resp.json()) == ["agent", "legacy", "nested", "typed"]
+    served = json.loads((REPO_ROOT / "langgraph.json").read_text(encoding="utf-8"))["graphs"]
+    assert sorted(a["graph_id"] for a in resp.json()) == sorted(served)
 
 
 @pytest.mark.integration
