@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reconciler.locations import Path, SourceMap
 from reconciler.spec import AssistantSpec
@@ -31,3 +31,8 @@ class DesiredState:
     specs: tuple[AssistantSpec, ...]
     sources: Mapping[str, SpecSource]
     """Where each spec was written, by spec id."""
+    env_refs: Mapping[str, tuple[tuple[Path, str], ...]] = field(default_factory=dict)
+    """By spec id: ``(field path, variable name)`` of every ``!env`` value (resolved in the spec, sensitive)."""
+
+    def secret_paths(self, spec_id: str) -> frozenset[Path]:
+        return frozenset(path for path, _ in self.env_refs.get(spec_id, ()))

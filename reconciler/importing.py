@@ -10,11 +10,14 @@ import re
 from pathlib import Path
 from typing import Any
 
+from reconciler.envrefs import EnvRef
 from reconciler.live import LiveAssistant
+from reconciler.redact import looks_secret
 from reconciler.spec import ID_KEY, RESERVED_METADATA_PREFIX
 from reconciler.yamlio import dump
 
 _NOT_ID_CHARS = re.compile(r"[^a-z0-9._-]+")
+_NOT_VARIABLE_CHARS = re.compile(r"[^A-Z0-9_]+")
 
 
 def spec_document(assistant: LiveAssistant, spec_id: str) -> dict[str, Any]:
@@ -34,7 +37,39 @@ def spec_document(assistant: LiveAssistant, spec_id: str) -> dict[str, Any]:
         },
     }
     document.update({key: value for key, value in optional.items() if value})
+    for field_name in ("context", "metadata"):
+        if field_name in document:
+            document[field_name] = _secrets_as_env(document[field_name], (spec_id, field_name))
     return document
+
+
+def _secrets_as_env(value: Any, path: tuple[str, ...], *, secret: bool = False) -> Any:
+    """Secret-looking string values (by key name) as ``!env`` references, never written to git in plain text."""
+    if isinstance(value, dict):
+        return {k: _secrets_as_env(v, (*path, str(k)), secret=secret or looks_secret(str(k))) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_secrets_as_env(v, (*path, str(i)), secret=secret) for i, v in enumerate(value)]
+    if secret and isinstance(value, str) and value:
+        return EnvRef(_variable_name(path))
+    return value
+
+
+def _variable_name(path: tuple[str, ...]) -> str:
+    """``("support-bot", "context", "openai_api_key")`` -> ``SUPPORT_BOT_OPENAI_API_KEY``."""
+    parts = [path[0], *path[2:]] if len(path) > 2 else list(path)
+    name = _NOT_VARIABLE_CHARS.sub("_", "_".join(parts).upper()).strip("_")
+    return name if name and not name[0].isdigit() else f"V_{name}"
+
+
+def env_variables(document: Any) -> list[str]:
+    """The names of the ``!env`` references in an imported document."""
+    if isinstance(document, EnvRef):
+        return [document.name]
+    if isinstance(document, dict):
+        return [name for value in document.values() for name in env_variables(value)]
+    if isinstance(document, list):
+        return [name for value in document for name in env_variables(value)]
+    return []
 
 
 def spec_id_for(assistant: LiveAssistant, taken: set[str]) -> str:
@@ -60,8 +95,11 @@ def _taken_ids(out_dir: Path) -> set[str]:
     return ids | {path.stem for path in yaml_files(out_dir)}
 
 
-def import_files(assistants: list[LiveAssistant], out_dir: Path, owner: str) -> tuple[list[Path], list[str]]:
-    """Write a file per importable assistant; existing files are never overwritten."""
+def import_files(
+    assistants: list[LiveAssistant], out_dir: Path, owner: str, variables: list[str] | None = None
+) -> tuple[list[Path], list[str]]:
+    """Write a file per importable assistant; existing files are never overwritten. The names of the
+    environment variables the files read (``!env``, for secret-looking values) are added to ``variables``."""
     written: list[Path] = []
     skipped: list[str] = []
     taken = _taken_ids(out_dir)
@@ -75,6 +113,9 @@ def import_files(assistants: list[LiveAssistant], out_dir: Path, owner: str) -> 
         spec_id = spec_id_for(assistant, taken)
         path = out_dir / f"{spec_id}.yaml"
         out_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(dump(spec_document(assistant, spec_id)), encoding="utf-8")
+        document = spec_document(assistant, spec_id)
+        path.write_text(dump(document), encoding="utf-8")
+        if variables is not None:
+            variables.extend(env_variables(document))
         written.append(path)
     return written, skipped

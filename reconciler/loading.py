@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import os
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path as FilePath
 from typing import Any
@@ -11,12 +13,14 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from reconciler import envrefs
 from reconciler.desired import DesiredState, SpecSource
 from reconciler.documents import read_all_documents
 from reconciler.errors import Problem
 from reconciler.locations import Path, describe, format_path, quote
 from reconciler.overlay import apply_overlays
 from reconciler.pins import History, resolve_commit_pins
+from reconciler.redact import MASK
 from reconciler.semantics import STRIPPED_CONTEXT_KEYS, STRIPPED_METADATA_KEYS
 from reconciler.spec import AssistantSpec, RunnableConfigSpec, SmokeCaseSpec, default_assistant_id
 from reconciler.yamlio import Document
@@ -39,6 +43,8 @@ class ContextTarget:
     graph_id: str
     context: dict[str, Any]
     source: SpecSource
+    secret_paths: frozenset[Path] = frozenset()
+    """Places holding ``!env`` values: problems there never quote the value."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,10 @@ class LoadResult:
 
 
 def load_desired_state(
-    directory: FilePath, overlay_dir: FilePath | None = None, history: History | None = None
+    directory: FilePath,
+    overlay_dir: FilePath | None = None,
+    history: History | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> LoadResult:
     """Read and check the format of every assistant file (patched by the environment's overlays, if any,
     commit pins replaced by the content they name), collecting every problem."""
@@ -60,6 +69,8 @@ def load_desired_state(
         problems.extend(overlay_problems)
     sourced, pin_problems = resolve_commit_pins(sourced, overlay_dir, history)
     problems.extend(pin_problems)
+    sourced, env_refs, env_problems = _resolve_env_refs(sourced, os.environ if environ is None else environ)
+    problems.extend(env_problems)
     specs: list[tuple[AssistantSpec, SpecSource]] = []
     targets: list[ContextTarget] = []
     for document, source in sourced:
@@ -68,14 +79,26 @@ def load_desired_state(
         problems.extend(_stripped_key_problems(document, source))
         if spec is not None:
             specs.append((spec, source))
-        target = _context_target(document, source)
+        target = _context_target(document, source, env_refs)
         if target is not None:
             targets.append(target)
     problems.extend(_duplicate_problems(sourced))
+    environ = os.environ if environ is None else environ
+    secrets = {environ[name] for refs in env_refs.values() for _, name in refs if environ.get(name)}
     desired = DesiredState(
-        specs=tuple(spec for spec, _ in specs), sources={spec.id: source for spec, source in specs}
+        specs=tuple(spec for spec, _ in specs),
+        sources={spec.id: source for spec, source in specs},
+        env_refs=env_refs,
     )
-    return LoadResult(desired, problems, targets)
+    return LoadResult(desired, [_without_secrets(problem, secrets) for problem in problems], targets)
+
+
+def _without_secrets(problem: Problem, secrets: set[str]) -> Problem:
+    """Defence in depth: no message quotes a value that came from ``!env``."""
+    message = problem.message
+    for secret in sorted(secrets, key=len, reverse=True):
+        message = message.replace(secret, MASK)
+    return problem if message == problem.message else replace(problem, message=message)
 
 
 _STRIPPED = "the server strips this {} key silently (it is reserved for its own use); remove or rename it"
@@ -109,13 +132,38 @@ def _spec_id(value: Any) -> str | None:
     return value["id"] if isinstance(value, dict) and isinstance(value.get("id"), str) else None
 
 
-def _context_target(document: Document, source: SpecSource) -> ContextTarget | None:
+def _context_target(
+    document: Document, source: SpecSource, env_refs: Mapping[str, tuple[tuple[Path, str], ...]]
+) -> ContextTarget | None:
     value = document.value
     if not isinstance(value, dict) or not isinstance(value.get("graph_id"), str) or not value["graph_id"]:
         return None
     context = value.get("context")
     spec_id = value.get("id") if isinstance(value.get("id"), str) else None
-    return ContextTarget(spec_id, value["graph_id"], context if isinstance(context, dict) else {}, source)
+    secret = frozenset(path for path, _ in env_refs.get(spec_id or "", ()))
+    return ContextTarget(spec_id, value["graph_id"], context if isinstance(context, dict) else {}, source, secret)
+
+
+def _resolve_env_refs(
+    sourced: list[tuple[Document, SpecSource]], environ: Mapping[str, str]
+) -> tuple[list[tuple[Document, SpecSource]], dict[str, tuple[tuple[Path, str], ...]], list[Problem]]:
+    """Every ``!env`` value resolved; where each was (by spec id); a problem at each variable that is not set."""
+    resolved_sourced = []
+    refs_by_id: dict[str, tuple[tuple[Path, str], ...]] = {}
+    problems: list[Problem] = []
+    for document, source in sourced:
+        value, refs, _ = envrefs.resolve(document.value, environ)
+        spec_id = document.value.get("id") if isinstance(document.value, dict) else None
+        for path, name in refs:
+            if name not in environ:
+                file, line, col = source.where(path)
+                message = f"environment variable {name} is not set (`!env {name}` reads it at plan and apply time)"
+                problems.append(Problem(file, line, col, spec_id if isinstance(spec_id, str) else None,
+                                        format_path(path), message))
+        if refs and isinstance(spec_id, str):
+            refs_by_id[spec_id] = tuple(refs)
+        resolved_sourced.append((replace(document, value=value), source))
+    return resolved_sourced, refs_by_id, problems
 
 
 def parse_spec(document: Document, source: SpecSource) -> tuple[AssistantSpec | None, list[Problem]]:

@@ -6,17 +6,21 @@ as JSON (``format_version: 1``) and ``apply PLANFILE`` reads the very same actio
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from reconciler import envrefs
 from reconciler.errors import PlanFileError
 from reconciler.spec import SmokeCaseSpec
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: values from ``!env`` are stored as ``{"$env": NAME}`` references (a version-1 reader would send them)."""
 ACTION_ORDER = ("create", "update", "set_latest", "delete")
 
 
@@ -57,8 +61,19 @@ class _Action(_Frozen):
     changes: tuple[Change, ...] = ()
 
 
+class EnvBinding(_Frozen):
+    """A place in the request that holds the value of an environment variable (``!env NAME``): the plan file
+    stores ``{"$env": NAME}`` there instead, and reading the file resolves it again."""
+
+    path: tuple[str | int, ...]
+    name: str
+
+
 class _Activates(_Action):
     """An action after which a new version is active: the spec's smoke cases run against it."""
+
+    env: tuple[EnvBinding, ...] = ()
+    """Places in ``body`` (or ``content``) holding ``!env`` values."""
 
     smoke_cases: tuple[SmokeCaseSpec, ...] = ()
     """The cases apply runs after this write (their inputs are real values: plan file only; stdout shows
@@ -125,7 +140,7 @@ Action = Annotated[Create | Update | SetLatest | Delete, Field(discriminator="ac
 
 
 class Plan(_Frozen):
-    format_version: Literal[1] = 1
+    format_version: Literal[2] = 2
     server: str
     owner: str
     commit: str | None = None
@@ -155,7 +170,7 @@ class Plan(_Frozen):
         return {**counts, "unchanged": len(self.unchanged)}
 
     def to_json(self, *, include_bodies: bool) -> dict[str, Any]:
-        """The plan as JSON (`format_version` 1); bodies (real values) only for the plan file."""
+        """The plan as JSON (``FORMAT_VERSION``); bodies (real values) only for the plan file."""
         data = self.model_dump(mode="json")
         data["summary"] = self.summary()
         for action in data["actions"]:
@@ -166,6 +181,8 @@ class Plan(_Frozen):
                 action.pop("smoke_cases", None)
             if action.get("impact", 0) is None:
                 action.pop("impact")
+            if not action.get("env", True):
+                action.pop("env")
             if not include_bodies:
                 action.pop("body", None)
                 action.pop("content", None)
@@ -178,15 +195,20 @@ def sort_actions(actions: list[Create | Update | SetLatest | Delete]) -> tuple[A
 
 
 def write_plan_file(plan: Plan, path: Path) -> None:
-    """The plan file holds real values (secrets included): created with mode 0600, never group-readable."""
-    text = json.dumps(plan.to_json(include_bodies=True), indent=2, sort_keys=False) + "\n"
+    """The plan file holds real values (created with mode 0600, never group-readable), except values from
+    ``!env``: those are stored as ``{"$env": NAME}`` and resolved again when the file is read."""
+    data = plan.to_json(include_bodies=True)
+    for action in data["actions"]:
+        _swap_env(action, lambda binding: envrefs.reference(binding["name"]))
+    text = json.dumps(data, indent=2, sort_keys=False) + "\n"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(fd, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as file:
         file.write(text)
 
 
-def read_plan_file(path: Path) -> Plan:
+def read_plan_file(path: Path, environ: Mapping[str, str] | None = None) -> Plan:
+    """The plan in the file, every ``{"$env": NAME}`` resolved from ``environ`` (default: the environment)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -197,12 +219,38 @@ def read_plan_file(path: Path) -> Plan:
         found = data.get("format_version")
         raise PlanFileError(f"{path}: format_version {found!r} is not supported (expected {FORMAT_VERSION})")
     data.pop("summary", None)
+    environ = os.environ if environ is None else environ
     for action in data.get("actions") or ():
         if isinstance(action, dict):
             action.pop("smoke", None)  # derived from smoke_cases
+            _swap_env(action, functools.partial(_variable, path, action.get("id"), environ=environ))
     try:
         return Plan.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"])
         raise PlanFileError(f"{path} is not a reconciler plan: {where}: {error['msg']}") from exc
+
+
+def _swap_env(action: dict[str, Any], value_for: Callable[[dict[str, Any]], Any]) -> None:
+    """Put ``value_for(binding)`` at each ``env`` binding's place in the action's body or content."""
+    bindings = action.get("env")
+    if not isinstance(bindings, list):
+        return
+    for binding in bindings:
+        if not isinstance(binding, dict) or not isinstance(binding.get("path"), list):
+            continue
+        place = tuple(binding["path"])
+        for field_name in ("body", "content"):
+            if isinstance(action.get(field_name), dict):
+                action[field_name] = envrefs.replaced(action[field_name], place, value_for(binding))
+
+
+def _variable(path: Path, spec_id: object, binding: dict[str, Any], *, environ: Mapping[str, str]) -> str:
+    name = str(binding.get("name"))
+    if name not in environ:
+        raise PlanFileError(
+            f"{path}: {spec_id}: environment variable {name} is not set; the plan holds a reference "
+            f"to it (`!env {name}`), not its value: set it as when the plan was made"
+        )
+    return environ[name]

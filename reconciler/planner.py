@@ -13,14 +13,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from reconciler import envrefs
 from reconciler.desired import DesiredState
 from reconciler.diff import added_paths, differing_paths, json_equal, same_content
 from reconciler.errors import PlanError, Problem
 from reconciler.impact import cron_problems, with_impact
 from reconciler.live import GraphUnavailable, LiveAssistant, LiveReader, LiveVersion
 from reconciler.locations import Path, format_path
-from reconciler.plan import Cause, Change, Create, Delete, Expected, Plan, Repair, SetLatest, Update, sort_actions
-from reconciler.redact import is_sensitive_path
+from reconciler.plan import (
+    Cause,
+    Change,
+    Create,
+    Delete,
+    EnvBinding,
+    Expected,
+    Plan,
+    Repair,
+    SetLatest,
+    Update,
+    sort_actions,
+)
+from reconciler.redact import is_sensitive_path, mask
 from reconciler.schema import GraphSchema, context_problems, key_differences, sensitive_context_keys
 from reconciler.semantics import (
     commit_of,
@@ -287,7 +300,8 @@ def check_graphs(
 def _live_context_problems(request: PlanRequest, spec: AssistantSpec, live: GraphSchema) -> list[Problem]:
     source = request.desired.sources[spec.id]
     problems = []
-    for path, message, on_key in context_problems(spec.context or {}, live):
+    secret_paths = request.desired.secret_paths(spec.id)
+    for path, message, on_key in context_problems(spec.context or {}, live, secret_paths=secret_paths):
         file, line, col = source.where(path, key=on_key)
         text = f"the graph served by {request.server} would not accept it: {message}"
         problems.append(Problem(file, line, col, spec.id, format_path(path), text))
@@ -376,6 +390,7 @@ class _SpecPlanner:
             body=full_state_body(desired, live.content()),
             adopt=live.owner is None,
             cause=cause_of(live),
+            env=self._env(),
             smoke_cases=tuple(self.spec.smoke),
         )
 
@@ -393,8 +408,9 @@ class _SpecPlanner:
             assistant_id=self.spec.resolved_assistant_id,
             graph_id=self.spec.graph_id,
             expected=Expected(exists=False),
-            changes=to_changes(added_paths(desired), self.secrets),
+            changes=to_changes(added_paths(desired), self.secrets, self.secret_paths),
             body=body,
+            env=self._env(),
             smoke_cases=tuple(self.spec.smoke),
         )
 
@@ -483,6 +499,7 @@ class _SpecPlanner:
             reason=reason,
             content=full_state_body(target.content(), live.content()),
             cause=cause_of(live),
+            env=self._env(target.content()),
             repairs=self._repairs(live, target, reason),
             smoke_cases=tuple(self.spec.smoke),
         )
@@ -497,23 +514,45 @@ class _SpecPlanner:
         )
 
     def _changes(self, before: dict[str, Any], after: dict[str, Any]) -> tuple[Change, ...]:
-        return changes_between(before, after, self.secrets)
+        return changes_between(before, after, self.secrets, self.secret_paths)
+
+    @property
+    def secret_paths(self) -> frozenset[Path]:
+        return self.request.desired.secret_paths(self.spec.id)
+
+    def _env(self, content: dict[str, Any] | None = None) -> tuple[EnvBinding, ...]:
+        """The ``!env`` places of this spec; for a re-activated version's ``content``, only those where it
+        holds the very value the variable has now (any other value there is the server's, not the files')."""
+        desired = self.spec.content(self.request.owner)
+        return tuple(
+            EnvBinding(path=path, name=name)
+            for path, name in self.request.desired.env_refs.get(self.spec.id, ())
+            if content is None or envrefs.lookup(content, path) == envrefs.lookup(desired, path)
+        )
 
     def _refuse(self, path: Path, message: str) -> _Refused:
         file, line, col = self.request.desired.sources[self.spec.id].where(path)
         return _Refused(Problem(file, line, col, self.spec.id, format_path(path), message))
 
 
-def changes_between(before: dict[str, Any], after: dict[str, Any], secrets: frozenset[str]) -> tuple[Change, ...]:
-    return to_changes(differing_paths(before, after), secrets)
+def changes_between(
+    before: dict[str, Any], after: dict[str, Any], secrets: frozenset[str], secret_paths: frozenset[Path] = frozenset()
+) -> tuple[Change, ...]:
+    return to_changes(differing_paths(before, after), secrets, secret_paths)
 
 
-def to_changes(differences: list[tuple[Path, Any, Any]], secrets: frozenset[str]) -> tuple[Change, ...]:
-    """Plain ``(path, before, after)`` differences as plan Changes, secrets flagged for the renderers."""
-    return tuple(
-        Change(path=format_path(path), before=old, after=new, sensitive=is_sensitive_path(path, secrets))
-        for path, old, new in differences
-    )
+def to_changes(
+    differences: list[tuple[Path, Any, Any]], secrets: frozenset[str], secret_paths: frozenset[Path] = frozenset()
+) -> tuple[Change, ...]:
+    """Plain ``(path, before, after)`` differences as plan Changes, secrets flagged for the renderers. Values
+    from ``!env`` (at ``secret_paths``) are not even kept: the plan, and so its file, holds only the mask."""
+    changes = []
+    for path, old, new in differences:
+        if envrefs.under(path, secret_paths):
+            old, new = mask(old, sensitive=True), mask(new, sensitive=True)
+        sensitive = is_sensitive_path(path, secrets) or envrefs.under(path, secret_paths)
+        changes.append(Change(path=format_path(path), before=old, after=new, sensitive=sensitive))
+    return tuple(changes)
 
 
 def cause_of(live: LiveAssistant) -> Cause:

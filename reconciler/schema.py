@@ -150,21 +150,29 @@ def check_contexts(
             file, line, col = target.source.where(("graph_id",))
             problems.append(Problem(file, line, col, target.spec_id, "graph_id", missing[target.graph_id]))
             continue
-        for path, message, on_key in context_problems(target.context, schemas[target.graph_id]):
+        found = context_problems(target.context, schemas[target.graph_id], secret_paths=target.secret_paths)
+        for path, message, on_key in found:
             file, line, col = target.source.where(path, key=on_key)
             problems.append(Problem(file, line, col, target.spec_id, format_path(path), message))
     return schemas, problems
 
 
-def context_problems(context: Mapping[str, Any], schema: GraphSchema) -> list[tuple[Path, str, bool]]:
-    """``(field path, message, points at the key)`` for every way ``context`` breaks ``schema``."""
+def context_problems(
+    context: Mapping[str, Any], schema: GraphSchema, *, secret_paths: frozenset[Path] = frozenset()
+) -> list[tuple[Path, str, bool]]:
+    """``(field path, message, points at the key)`` for every way ``context`` breaks ``schema``; values at or
+    under ``secret_paths`` (``!env`` values) are never quoted."""
     problems: list[tuple[Path, str, bool]] = [(path, message, True) for path, message in _unknown_keys(context, schema)]
     reported_parents = {path[:-1] for path, _, _ in problems}
     effective = schema.effective
     secret_keys = sensitive_context_keys(schema)
     for error in map(_innermost, schema.validator.iter_errors(dict(context))):
         path: Path = ("context", *error.absolute_path)
-        if is_sensitive_path(path, secret_keys) or _secret_in_schema_path(effective, error.absolute_schema_path):
+        if (
+            is_sensitive_path(path, secret_keys)
+            or any(path[: len(root)] == root for root in secret_paths)
+            or _secret_in_schema_path(effective, error.absolute_schema_path)
+        ):
             problems.append(_sensitive_problem(path, error))
         elif error.validator == "required":
             missing = error.message.split("'")[1] if "'" in error.message else ""

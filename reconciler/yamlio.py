@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from reconciler.envrefs import NAME_PATTERN, EnvRef
 from reconciler.errors import Problem
 from reconciler.locations import Path, Position, SourceMap, clip, format_path
 
@@ -27,6 +28,8 @@ MAX_DEPTH = 64
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SCALAR_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _TAG = "tag:yaml.org,2002:"
+ENV_TAG = "!env"
+"""The one tag beyond the core schema: ``!env NAME`` on a scalar (see ``envrefs``)."""
 _SCALAR_TAGS = frozenset(_TAG + name for name in ("str", "timestamp", "null", "bool", "int", "float"))
 _MAPPING_TAG = _TAG + "map"
 _LIST_TAG = _TAG + "seq"
@@ -205,8 +208,18 @@ class _Converter:
             if not math.isfinite(number):
                 self._problem(_position(node), path, f"{node.value} cannot be represented in JSON")
             return number
+        if tag == ENV_TAG:
+            return self._env_ref(node, path)
         self._problem(_position(node), path, f"unsupported YAML tag {tag!r}")
         return None
+
+    def _env_ref(self, node: yaml.ScalarNode, path: Path) -> EnvRef | None:
+        name = str(node.value).strip()
+        if not NAME_PATTERN.match(name):
+            message = f"`!env` needs an environment variable name (letters, digits, _), got {clip(repr(name))}"
+            self._problem(_position(node), path, message)
+            return None
+        return EnvRef(name)
 
     def _integer(self, node: yaml.ScalarNode, path: Path) -> int | None:
         digits = str(node.value).replace("_", "").lstrip("+-")
@@ -262,8 +275,14 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, display: str, text: str) -> Probl
 
 
 def dump(value: Any) -> str:
-    """Block-style YAML for files reconciler writes (import); multi-line strings as literal blocks."""
-    return yaml.dump(value, Dumper=_LiteralDumper, sort_keys=False, allow_unicode=True, width=100)
+    """Block-style YAML for files reconciler writes (import); multi-line strings as literal blocks; an EnvRef
+    as ``!env NAME``."""
+    text = yaml.dump(value, Dumper=_LiteralDumper, sort_keys=False, allow_unicode=True, width=100)
+    # PyYAML quotes a scalar with a local tag; a variable name never needs it.
+    return _QUOTED_ENV.sub(r"!env \1", text)
+
+
+_QUOTED_ENV = re.compile(r"!env '([A-Za-z_][A-Za-z0-9_]*)'")
 
 
 class _LiteralDumper(yaml.SafeDumper):
@@ -276,3 +295,10 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 
 _LiteralDumper.add_representer(str, _represent_str)
+
+
+def _represent_env(dumper: yaml.SafeDumper, value: EnvRef) -> yaml.ScalarNode:
+    return dumper.represent_scalar(ENV_TAG, value.name)
+
+
+_LiteralDumper.add_representer(EnvRef, _represent_env)

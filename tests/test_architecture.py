@@ -25,6 +25,7 @@ CORE = (
     "unknown_keys",
     "semantics",
     "pins",
+    "envrefs",
     "live",
     "diff",
     "plan",

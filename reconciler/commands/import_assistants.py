@@ -15,10 +15,16 @@ def run(settings: Settings, url: str | None, graphs: tuple[str, ...], out_dir: P
     target = out_dir or settings.assistants_dir
     with open_client(settings, url) as client:
         assistants = [a for g in (graphs or (None,)) for a in client.list_all(g)]
-    written, skipped = import_files(assistants, target, settings.owner)
+    variables: list[str] = []
+    written, skipped = import_files(assistants, target, settings.owner, variables)
     for line in skipped:
         warn(f"skipped {line}")
     for path in written:
         warn(f"wrote {path}")
     say(f"Imported {len(written)} assistant(s) into {target}; `reconciler plan` now shows their adoption.")
+    if variables:
+        say(
+            "Secret-looking values were written as `!env` references, not in plain text. Set these environment "
+            f"variables (to the values the assistants have now) before plan and apply: {', '.join(variables)}"
+        )
     return 0

@@ -67,7 +67,7 @@ def test_plan_file_json_shape(tmp_path: Path) -> None:
     path = tmp_path / "plan.json"
     write_plan_file(full_plan(), path)
     data = json.loads(path.read_text())
-    assert data["format_version"] == 1
+    assert data["format_version"] == 2
     assert data["summary"] == {"create": 1, "update": 1, "set_latest": 1, "delete": 1, "unchanged": 1}
     assert data["actions"][0]["expected"] == {"exists": False}
     assert data["actions"][1]["expected"] == {"exists": True, "version": 2, "updated_at": UPDATED_AT}
@@ -111,17 +111,17 @@ def test_empty_plan_round_trips(tmp_path: Path) -> None:
     ("text", "message"),
     [
         (
-            '{"format_version": 2, "server": "x", "owner": "o"}',
-            "{path}: format_version 2 is not supported (expected 1)",
+            '{"format_version": 1, "server": "x", "owner": "o"}',
+            "{path}: format_version 1 is not supported (expected 2)",
         ),
-        ('{"server": "x"}', "{path}: format_version None is not supported (expected 1)"),
+        ('{"server": "x"}', "{path}: format_version None is not supported (expected 2)"),
         ('["format_version", 1]', "{path} is not a reconciler plan: expected a JSON object"),
-        ('{"format_version": "1"}', "{path}: format_version '1' is not supported (expected 1)"),
+        ('{"format_version": "1"}', "{path}: format_version '1' is not supported (expected 2)"),
         ("not json", "cannot read plan file {path}: Expecting value: line 1 column 1 (char 0)"),
         ("", "cannot read plan file {path}: Expecting value: line 1 column 1 (char 0)"),
-        ('{"format_version": 1, "owner": "o"}', "{path} is not a reconciler plan: server: Field required"),
+        ('{"format_version": 2, "owner": "o"}', "{path} is not a reconciler plan: server: Field required"),
         (
-            '{"format_version": 1, "server": "s", "owner": "o", "actions": [{"action": "rename"}]}',
+            '{"format_version": 2, "server": "s", "owner": "o", "actions": [{"action": "rename"}]}',
             "{path} is not a reconciler plan: actions.0: Input tag 'rename' found using 'action' does not match "
             "any of the expected tags: 'create', 'update', 'set_latest', 'delete'",
         ),

@@ -18,8 +18,8 @@ def _keys(value: Any) -> set[str]:
 def test_output_is_pure_json_with_the_plan_file_shape() -> None:
     rendered = json_render.render(sample_plan())
     data = json.loads(rendered)
-    assert rendered.endswith("}\n") and rendered.startswith('{\n  "format_version": 1,')
-    assert (data["format_version"], data["server"], data["owner"]) == (1, "http://127.0.0.1:2124", "default")
+    assert rendered.endswith("}\n") and rendered.startswith('{\n  "format_version": 2,')
+    assert (data["format_version"], data["server"], data["owner"]) == (2, "http://127.0.0.1:2124", "default")
     assert data["summary"] == {"create": 1, "update": 2, "set_latest": 2, "delete": 1, "unchanged": 4}
     assert [a["action"] for a in data["actions"]] == [
         "create",
