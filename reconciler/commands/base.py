@@ -15,7 +15,7 @@ from reconciler.settings import Settings
 
 if TYPE_CHECKING:
     from reconciler.client import LangGraphClient
-    from reconciler.live import LiveReader
+    from reconciler.live import LiveAssistant, LiveReader
     from reconciler.plan import Plan
 
 
@@ -195,3 +195,12 @@ def resolve_assistant_id(settings: Settings, spec_id: str, reader: LiveReader) -
         if assistant.metadata.get(ID_KEY) == spec_id:
             return assistant.assistant_id
     return default_assistant_id(spec_id)
+
+
+def find_assistant(settings: Settings, ref: str, client: LangGraphClient) -> LiveAssistant:
+    """The live assistant ``ref`` (a spec id or a UUID) names, or a SettingsError saying where it looked."""
+    assistant_id = resolve_assistant_id(settings, ref, client)
+    live = client.get(assistant_id)
+    if live is None:
+        raise SettingsError(f"no assistant {ref!r} on {client.display_url} (looked for assistant {assistant_id})")
+    return live

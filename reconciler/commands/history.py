@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from reconciler.commands.base import open_client, resolve_assistant_id, say
-from reconciler.errors import SettingsError
+from reconciler.commands.base import find_assistant, open_client, say
 from reconciler.settings import Settings
 
 if TYPE_CHECKING:
@@ -20,10 +19,8 @@ if TYPE_CHECKING:
 
 def run(settings: Settings, spec_id: str, url: str | None, fmt: str) -> int:
     with open_client(settings, url) as client:
-        assistant_id = resolve_assistant_id(settings, spec_id, client)
-        live = client.get(assistant_id)
-        if live is None:
-            raise SettingsError(f"no assistant {assistant_id} ({spec_id}) on {client.display_url}")
+        live = find_assistant(settings, spec_id, client)
+        assistant_id = live.assistant_id
         rows = history_rows(client.versions(assistant_id), live)
         server = client.display_url
     say(json.dumps(rows, indent=2) if fmt == "json" else render_text(spec_id, assistant_id, server, rows))

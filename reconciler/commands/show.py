@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.commands.base import open_client, resolve_assistant_id, say
-from reconciler.errors import SettingsError
+from reconciler.commands.base import find_assistant, open_client, say
 from reconciler.settings import Settings
 
 
@@ -19,11 +18,8 @@ def run(settings: Settings, ref: str, url: str | None, fmt: str) -> int:
     from reconciler.impact import impact_of
 
     with open_client(settings, url) as client:
-        assistant_id = resolve_assistant_id(settings, ref, client)
-        live = client.get(assistant_id)
-        if live is None:
-            raise SettingsError(f"no assistant {ref!r} on {client.url} (looked for assistant {assistant_id})")
-        impact = impact_of(client, assistant_id)
+        live = find_assistant(settings, ref, client)
+        impact = impact_of(client, live.assistant_id)
     spec_id = live.metadata.get("reconciler/id")
     data: dict[str, Any] = {
         "id": spec_id if isinstance(spec_id, str) else None,

@@ -65,4 +65,4 @@ def test_studio_edit_and_git_change_are_attributed_and_history_tells_them_apart(
 def test_history_of_an_unknown_assistant_is_an_error(repo: Repo) -> None:
     result = repo.cli("history", "nobody")
     assert result.returncode == 1
-    assert "error: no assistant" in result.stderr and "(nobody)" in result.stderr
+    assert f"error: no assistant 'nobody' on {repo.url} (looked for assistant " in result.stderr
