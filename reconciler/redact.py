@@ -93,6 +93,8 @@ def mask(value: Any, *, sensitive: bool = False) -> Any:
         return {k: mask(v, sensitive=looks_secret(str(k))) for k, v in value.items()}
     if isinstance(value, list):
         return [mask(v) for v in value]
+    if isinstance(value, str):
+        return mask_url(value)  # a credential inside a URL-valued field of any name (`db_url: postgres://u:pw@h`)
     return value
 
 

@@ -104,3 +104,12 @@ def test_scrub_replaces_every_known_secret_longest_first() -> None:
     assert scrub(text, ["sk-abc", "sk-abc-123", "pass-word", "", "abc"]) == (
         f"detail: bad key {MASK} ({MASK}) and pw {MASK}"
     )
+
+
+def test_mask_hides_url_credentials_in_values_of_any_name() -> None:
+    context = {"db_url": "postgres://app:hunter2@db:5432/x", "notes": ["see https://tok3n@git.example/r"], "n": 3}
+    assert mask(context) == {
+        "db_url": "postgres://app:***@db:5432/x",
+        "notes": ["see https://***@git.example/r"],
+        "n": 3,
+    }
