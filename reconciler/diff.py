@@ -7,6 +7,7 @@ The only module that imports deepdiff.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from reconciler.locations import Path, format_path
@@ -19,12 +20,29 @@ def same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 def json_equal(a: Any, b: Any) -> bool:
     """Equality of JSON values: numbers by value (1 == 1.0), but booleans are not numbers."""
+    if a != b:
+        return False  # equal JSON values are equal Python values; the converse fails only for True vs 1
+    if isinstance(a, dict | list):
+        # Fast path for whole contents (C code, no recursion in Python): the same canonical JSON text means
+        # the same JSON value (true and 1 differ as text); different text (1 vs 1.0) still goes the slow way.
+        try:
+            if _canonical_text(a) == _canonical_text(b):
+                return True
+        except (TypeError, ValueError):  # a key that cannot be sorted, NaN: decided the slow way
+            pass
+    return _json_equal(a, b)
+
+
+_canonical_text = json.JSONEncoder(sort_keys=True, allow_nan=False, check_circular=False).encode
+
+
+def _json_equal(a: Any, b: Any) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a == b
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(_json_equal(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
+        return len(a) == len(b) and all(_json_equal(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, int | float) and isinstance(b, int | float):
         return a == b
     return type(a) is type(b) and bool(a == b)

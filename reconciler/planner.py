@@ -62,7 +62,8 @@ NUMERIC_PIN_HINT = (
 class PlanRequest:
     desired: DesiredState
     schemas: dict[str, GraphSchema]
-    """The committed schema of every graph the desired state uses."""
+    """The committed schema of every graph the desired state uses; every context is valid against it
+    (``load_and_check``), so contexts are checked again only against a server schema that differs."""
     owner: str
     server: str
     prune: bool = False
@@ -137,8 +138,14 @@ def _plan_specs(
     planned = _PlannedSpecs()
     secrets = {graph_id: sensitive_context_keys(schema) for graph_id, schema in request.schemas.items()}
     lives = _live_of(specs, owned, reader)
-    versions = reader.versions_of([s.resolved_assistant_id for s in specs if _needs_versions(request, s, lives)])
+    matching = {spec.id for spec in specs if _matches(request, spec, lives.get(spec.resolved_assistant_id))}
+    versions = reader.versions_of(
+        [s.resolved_assistant_id for s in specs if _needs_versions(request, s, lives, matching)]
+    )
     for spec in specs:
+        if spec.id in matching:
+            planned.unchanged.append(spec.id)
+            continue
         planner = _SpecPlanner(request, reader, spec, secrets.get(spec.graph_id, frozenset()), versions)
         try:
             outcome = planner.plan(lives.get(spec.resolved_assistant_id))
@@ -163,13 +170,26 @@ def _live_of(
     return {**owned, **reader.find(others)} if others else dict(owned)
 
 
-def _needs_versions(request: PlanRequest, spec: AssistantSpec, lives: dict[str, LiveAssistant]) -> bool:
+def _matches(request: PlanRequest, spec: AssistantSpec, live: LiveAssistant | None) -> bool:
+    """The spec needs nothing: its managed assistant has its content (what ``_SpecPlanner.plan`` finds for an
+    unpinned spec, without building what a write would send: provenance is not content)."""
+    return (
+        live is not None
+        and not live.is_system
+        and live.owner == request.owner
+        and spec.version_pin is None
+        and same_content(spec.content(request.owner), live.content())
+    )
+
+
+def _needs_versions(
+    request: PlanRequest, spec: AssistantSpec, lives: dict[str, LiveAssistant], matching: set[str]
+) -> bool:
     """A pin is checked against its version; changed content may equal an older version (a rollback)."""
     live = lives.get(spec.resolved_assistant_id)
     if live is None or live.is_system or live.owner not in (None, request.owner):
         return False
-    desired = with_provenance(spec.content(request.owner), request.commit)
-    return spec.pin is not None or not same_content(desired, live.content())
+    return spec.pin is not None or spec.id not in matching
 
 
 def _plan_leftovers(request: PlanRequest, owned: dict[str, LiveAssistant]) -> tuple[list[Delete], list[str]]:
@@ -290,7 +310,9 @@ def check_graphs(
             problems.append(Problem(file, line, col, users[0].id, "graph_id", live.describe(request.server)))
             continue
         committed = request.schemas.get(graph_id)
-        if committed is not None and _schema_drift(committed, live):
+        if committed is not None and not _schema_drift(committed, live):
+            continue  # the server's schema is the committed one, which every context was validated against
+        if committed is not None:
             warnings.append(_drift_warning(graph_id, committed, live, request.server))
         for spec in users:
             problems.extend(_live_context_problems(request, spec, live))
