@@ -115,6 +115,8 @@ def _stripped_key_problems(document: Document, source: SpecSource) -> list[Probl
     spec_id = _spec_id(document.value)
     for parent, reserved, message in _STRIPPED_AT:
         mapping = _at(document.value, parent)
+        if reserved.isdisjoint(mapping):
+            continue
         for key in sorted(reserved.intersection(mapping), key=list(mapping).index):
             path = (*parent, key)
             file, line, col = source.where(path, key=True)

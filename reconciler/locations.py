@@ -4,7 +4,8 @@ diff); it depends on nothing else in the package."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 Path = tuple[str | int, ...]
@@ -16,12 +17,39 @@ class Position:
     col: int
 
 
-@dataclass
 class SourceMap:
-    """Positions of the value and of the key of every node of one YAML document, by field path."""
+    """Positions of the value and of the key of every node of one YAML document, by field path.
 
-    values: dict[Path, Position] = field(default_factory=dict)
-    keys: dict[Path, Position] = field(default_factory=dict)
+    Filled on first use by ``record`` when one is given: only documents that something is reported about are
+    ever asked, and reading one of those again costs less than recording every node of every document."""
+
+    def __init__(
+        self,
+        values: dict[Path, Position] | None = None,
+        keys: dict[Path, Position] | None = None,
+        *,
+        record: Callable[[SourceMap], None] | None = None,
+    ) -> None:
+        self._values: dict[Path, Position] = {} if values is None else values
+        self._keys: dict[Path, Position] = {} if keys is None else keys
+        self._record = record
+
+    @property
+    def values(self) -> dict[Path, Position]:
+        """The position of the value at each path."""
+        self._fill()
+        return self._values
+
+    @property
+    def keys(self) -> dict[Path, Position]:
+        """The position of the key of each path that is a mapping key."""
+        self._fill()
+        return self._keys
+
+    def _fill(self) -> None:
+        if self._record is not None:
+            record, self._record = self._record, None
+            record(self)
 
     def locate(self, path: Path, *, key: bool = False) -> Position:
         """The position of ``path``, or of its nearest ancestor that exists in the document."""

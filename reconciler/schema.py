@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from reconciler.errors import Problem
 from reconciler.locations import QUOTE_LIMIT, Path, describe, format_path, quote
 from reconciler.redact import MASK, is_sensitive_path
-from reconciler.unknown_keys import resolve_reference, unknown_keys
+from reconciler.unknown_keys import KeyWalker, resolve_reference
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -48,6 +48,16 @@ class GraphSchema:
         effective = self.effective
         validator_class = validators.validator_for(effective)
         return validator_class(effective, format_checker=validator_class.FORMAT_CHECKER)
+
+    @cached_property
+    def key_walker(self) -> KeyWalker:
+        """Finds the context keys ``effective`` does not describe, learning the schema once per graph."""
+        return KeyWalker(self.effective)
+
+    @cached_property
+    def sensitive_keys(self) -> frozenset[str]:
+        """``sensitive_context_keys`` of this schema, worked out once."""
+        return sensitive_context_keys(self)
 
     def to_json(self) -> dict[str, Any]:
         return {"graph_id": self.graph_id, "context_schema": self.context_schema, "config_schema": self.config_schema}
@@ -165,7 +175,7 @@ def context_problems(
     problems: list[tuple[Path, str, bool]] = [(path, message, True) for path, message in _unknown_keys(context, schema)]
     reported_parents = {path[:-1] for path, _, _ in problems}
     effective = schema.effective
-    secret_keys = sensitive_context_keys(schema)
+    secret_keys = schema.sensitive_keys
     for error in map(_innermost, schema.validator.iter_errors(dict(context))):
         path: Path = ("context", *error.absolute_path)
         if (
@@ -257,7 +267,7 @@ def _unknown_keys(context: Mapping[str, Any], schema: GraphSchema) -> list[tuple
     import difflib
 
     result = []
-    for unknown in unknown_keys(context, schema.effective):
+    for unknown in schema.key_walker.unknown_keys(context):
         key, parent, known = str(unknown.path[-1]), unknown.path[:-1], list(unknown.known)
         close = difflib.get_close_matches(key, known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else (f"; known: {', '.join(known)}" if known else "")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
@@ -34,7 +34,9 @@ DIGEST_KEY = "reconciler/digest"
 CONTENT_FIELDS = ("graph_id", "name", "description", "context", "config", "metadata")
 
 
+@lru_cache(maxsize=65536)
 def default_assistant_id(spec_id: str) -> str:
+    """``uuid5(ASSISTANT_ID_NAMESPACE, spec_id)``, computed once per id (loading and planning both ask)."""
     return str(uuid.uuid5(ASSISTANT_ID_NAMESPACE, spec_id))
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from reconciler.locations import Path
 
-__all__ = ["UnknownKey", "resolve_reference", "unknown_keys"]
+__all__ = ["KeyWalker", "UnknownKey", "resolve_reference", "unknown_keys"]
 
 MAX_REF_DEPTH = 32
 """References followed to reach one concrete schema (a reference already on the chain is a cycle and stops it)."""
@@ -41,54 +41,97 @@ class UnknownKey:
 def unknown_keys(context: Mapping[str, Any], schema: Mapping[str, Any]) -> list[UnknownKey]:
     """Every key of ``context`` the schema does not describe. At the top level a schema without properties
     describes nothing: every key is unknown."""
-    views = _views(schema, schema)
-    if not any(_properties(view) for view in views) and not _open_views(views):
-        return [UnknownKey(("context", key), ()) for key in context]
-    return _walk(context, views, schema, ("context",))
+    return KeyWalker(schema).unknown_keys(context)
 
 
-def _walk(value: Any, views: list[Mapping[str, Any]], root: Mapping[str, Any], path: Path) -> list[UnknownKey]:
-    if isinstance(value, dict):
-        return _walk_object(value, views, root, path)
-    if isinstance(value, list):
-        found: list[UnknownKey] = []
-        for index, item in enumerate(value):
-            found.extend(_walk(item, _item_views(views, index, root), root, (*path, index)))
-        return found
-    return []
+@dataclass(frozen=True, eq=False)
+class _Level:
+    """What a set of alternative schemas says about the keys of one object: the keys they describe and whether
+    they take others."""
+
+    views: tuple[Mapping[str, Any], ...]
+    described: tuple[Mapping[str, Any], ...]
+    closed: bool
+    known: tuple[str, ...]
+    extra: tuple[Mapping[str, Any], ...]
+    """``additionalProperties`` schemas: the values of keys no alternative lists."""
 
 
-def _walk_object(
-    value: dict[str, Any], views: list[Mapping[str, Any]], root: Mapping[str, Any], path: Path
-) -> list[UnknownKey]:
-    described = [view for view in views if _properties(view)]
-    if not described:
-        return _walk_map_values(value, views, root, path)
-    closed = not _open_views(views)
-    known = tuple(dict.fromkeys(key for view in described for key in _properties(view)))
-    found: list[UnknownKey] = []
-    for key, item in value.items():
-        below = [sub for view in described if (sub := _properties(view).get(key)) is not None]
-        if not below:
-            below = [extra for view in views if isinstance(extra := view.get("additionalProperties"), dict)]
-            if not below and closed:
-                found.append(UnknownKey((*path, key), known))
-                continue
-        found.extend(_walk(item, _views_of_all(below, root), root, (*path, key)))
-    return found
+class KeyWalker:
+    """``unknown_keys`` for one schema, with what the walk learns about the schema kept for the next context
+    (every spec of a graph is checked against the same schema)."""
 
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        self.root = schema
+        self._levels: dict[tuple[int, ...], _Level] = {}
+        self._children: dict[tuple[int, str], _Level | None] = {}
+        top = self._level(_views(schema, schema))
+        self._describes_nothing = not top.described and not _open_views(list(top.views))
+        self._top = top
 
-def _walk_map_values(
-    value: dict[str, Any], views: list[Mapping[str, Any]], root: Mapping[str, Any], path: Path
-) -> list[UnknownKey]:
-    """A free-form object: its keys are anything, but a schema for its values is still followed."""
-    below = [extra for view in views if isinstance(extra := view.get("additionalProperties"), dict)]
-    if not below:
+    def unknown_keys(self, context: Mapping[str, Any]) -> list[UnknownKey]:
+        if self._describes_nothing:
+            return [UnknownKey(("context", key), ()) for key in context]
+        return self._walk(context, self._top, ("context",))
+
+    def _level(self, views: list[Mapping[str, Any]]) -> _Level:
+        ident = tuple(id(view) for view in views)
+        level = self._levels.get(ident)
+        if level is None:
+            described = tuple(view for view in views if _properties(view))
+            level = _Level(
+                views=tuple(views),
+                described=described,
+                closed=not _open_views(views),
+                known=tuple(dict.fromkeys(key for view in described for key in _properties(view))),
+                extra=tuple(extra for view in views if isinstance(extra := view.get("additionalProperties"), dict)),
+            )
+            self._levels[ident] = level
+        return level
+
+    def _walk(self, value: Any, level: _Level, path: Path) -> list[UnknownKey]:
+        if isinstance(value, dict):
+            return self._walk_object(value, level, path)
+        if isinstance(value, list):
+            found: list[UnknownKey] = []
+            for index, item in enumerate(value):
+                found.extend(self._walk(item, self._level(_item_views(list(level.views), index, self.root)),
+                                        (*path, index)))
+            return found
         return []
-    found: list[UnknownKey] = []
-    for key, item in value.items():
-        found.extend(_walk(item, _views_of_all(below, root), root, (*path, key)))
-    return found
+
+    def _walk_object(self, value: dict[str, Any], level: _Level, path: Path) -> list[UnknownKey]:
+        if not level.described:
+            return self._walk_map_values(value, level, path)
+        found: list[UnknownKey] = []
+        for key, item in value.items():
+            child = self._child(level, key)
+            if child is None:
+                found.append(UnknownKey((*path, key), level.known))
+            elif isinstance(item, dict | list):  # a scalar has no keys: nothing below it to walk
+                found.extend(self._walk(item, child, (*path, key)))
+        return found
+
+    def _child(self, level: _Level, key: str) -> _Level | None:
+        """The level of the value of ``key`` in an object of ``level``; None when no alternative takes the key."""
+        memo = (id(level), key)
+        if memo not in self._children:
+            below = [sub for view in level.described if (sub := _properties(view).get(key)) is not None]
+            if not below:
+                below = list(level.extra)
+            taken = below or not level.closed
+            self._children[memo] = self._level(_views_of_all(below, self.root)) if taken else None
+        return self._children[memo]
+
+    def _walk_map_values(self, value: dict[str, Any], level: _Level, path: Path) -> list[UnknownKey]:
+        """A free-form object: its keys are anything, but a schema for its values is still followed."""
+        if not level.extra:
+            return []
+        below = self._level(_views_of_all(list(level.extra), self.root))
+        found: list[UnknownKey] = []
+        for key, item in value.items():
+            found.extend(self._walk(item, below, (*path, key)))
+        return found
 
 
 def _open_views(views: list[Mapping[str, Any]]) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import Any
@@ -25,7 +26,24 @@ from reconciler.locations import Path, Position, SourceMap, clip, format_path
 MAX_NODES_PER_DOCUMENT = 100_000
 MAX_DEPTH = 64
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """The safe loader (in C where PyYAML has it), resolving the implicit tag of each distinct plain scalar once
+    per file: a file of many documents repeats its keys and many values; YAML's resolution rules unchanged."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._plain_tags: dict[str, str] = {}
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = self._plain_tags.get(value)
+            if tag is None:
+                tag = self._plain_tags[value] = super().resolve(kind, value, implicit)
+            return tag
+        return str(super().resolve(kind, value, implicit))
 _SCALAR_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _TAG = "tag:yaml.org,2002:"
 ENV_TAG = "!env"
@@ -33,6 +51,10 @@ ENV_TAG = "!env"
 _SCALAR_TAGS = frozenset(_TAG + name for name in ("str", "timestamp", "null", "bool", "int", "float"))
 _MAPPING_TAG = _TAG + "map"
 _LIST_TAG = _TAG + "seq"
+_STR, _TIMESTAMP, _NULL, _BOOL, _INT, _FLOAT = (
+    _TAG + name for name in ("str", "timestamp", "null", "bool", "int", "float")
+)
+_MERGE = _TAG + "merge"
 
 _FORBIDDEN_CHARACTER = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
@@ -110,9 +132,10 @@ def _forbidden_reason(character: str) -> str:
 def _compose(text: str, display: str) -> tuple[list[Document], list[Problem]]:
     documents: list[Document] = []
     problems: list[Problem] = []
+    positions = _FilePositions(text, display)
     try:
-        for node in yaml.compose_all(text, Loader=_Loader):
-            document, document_problems = _convert_document(node, display)
+        for index, node in enumerate(yaml.compose_all(text, Loader=_Loader)):
+            document, document_problems = _convert_document(node, display, positions.recorder(index))
             problems.extend(document_problems)
             if document is not None:
                 documents.append(document)
@@ -125,10 +148,12 @@ def _compose(text: str, display: str) -> tuple[list[Document], list[Problem]]:
     return documents, problems
 
 
-def _convert_document(node: yaml.Node, display: str) -> tuple[Document | None, list[Problem]]:
+def _convert_document(
+    node: yaml.Node, display: str, record: Callable[[SourceMap], None]
+) -> tuple[Document | None, list[Problem]]:
     """A document (carrying its inner problems), or the problem that made it unreadable."""
     start = _position(node)
-    if isinstance(node, yaml.ScalarNode) and node.tag == _TAG + "null" and not node.value:
+    if isinstance(node, yaml.ScalarNode) and node.tag == _NULL and not node.value:
         return None, []  # a stray `---` at the end of a file, as Kubernetes tooling allows
     converter = _Converter(display)
     try:
@@ -136,14 +161,50 @@ def _convert_document(node: yaml.Node, display: str) -> tuple[Document | None, l
     except _DocumentTooLarge as exc:
         where = _position(exc.node)
         return None, [Problem(display, where.line, where.col, message=exc.reason)]
-    return Document(display, value, converter.source_map, start, tuple(converter.problems)), []
+    return Document(display, value, SourceMap(record=record), start, tuple(converter.problems)), []
+
+
+class _FilePositions:
+    """The positions of every node of a file's documents, recorded only when one document's are first asked
+    for (the file is read again once, for all of its documents)."""
+
+    def __init__(self, text: str, display: str) -> None:
+        self.text = text
+        self.display = display
+        self.maps: dict[int, SourceMap] | None = None
+
+    def recorder(self, index: int) -> Callable[[SourceMap], None]:
+        def record(source_map: SourceMap) -> None:
+            recorded = self._recorded().get(index)
+            if recorded is not None:
+                source_map.values.update(recorded.values)
+                source_map.keys.update(recorded.keys)
+
+        return record
+
+    def _recorded(self) -> dict[int, SourceMap]:
+        if self.maps is None:
+            self.maps = {}
+            try:
+                for index, node in enumerate(yaml.compose_all(self.text, Loader=_Loader)):
+                    converter = _Converter(self.display, source_map=SourceMap())
+                    try:
+                        converter.convert(node, ())
+                    except _DocumentTooLarge:
+                        continue
+                    assert converter.source_map is not None
+                    self.maps[index] = converter.source_map
+            except yaml.YAMLError:
+                pass  # as when the file was first read: the documents before the error have their positions
+        return self.maps
 
 
 class _Converter:
-    def __init__(self, display: str) -> None:
+    def __init__(self, display: str, source_map: SourceMap | None = None) -> None:
         self.display = display
         self.budget = MAX_NODES_PER_DOCUMENT
-        self.source_map = SourceMap()
+        self.source_map = source_map
+        """Where positions are recorded, when they are (a second reading, for messages)."""
         self.problems: list[Problem] = []
 
     def convert(self, node: yaml.Node, path: Path) -> Any:
@@ -154,56 +215,63 @@ class _Converter:
             )
         if len(path) > MAX_DEPTH:
             raise _DocumentTooLarge(node, f"nested deeper than {MAX_DEPTH} levels (recursive alias?); refused")
-        self.source_map.values.setdefault(path, _position(node))
+        if self.source_map is not None:
+            self.source_map.values.setdefault(path, _position(node))
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == _STR:  # the common case first
+                text = node.value
+                if "\x00" in text or not text.isascii():
+                    self._check_string(text, node, path, "contains")
+                return text
+            return self._scalar(node, path)
         if isinstance(node, yaml.MappingNode):
             if node.tag != _MAPPING_TAG:
                 self._problem(_position(node), path, f"unsupported YAML tag {node.tag!r} on a mapping")
             return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag != _LIST_TAG:
-                self._problem(_position(node), path, f"unsupported YAML tag {node.tag!r} on a list")
-            return [self.convert(item, (*path, index)) for index, item in enumerate(node.value)]
-        assert isinstance(node, yaml.ScalarNode)
-        return self._scalar(node, path)
+        assert isinstance(node, yaml.SequenceNode)
+        if node.tag != _LIST_TAG:
+            self._problem(_position(node), path, f"unsupported YAML tag {node.tag!r} on a list")
+        return [self.convert(item, (*path, index)) for index, item in enumerate(node.value)]
 
     def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        first_seen: dict[str, Position] = {}
+        first_seen: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
-            key_position = _position(key_node)
-            if key_node.tag == _TAG + "merge":
-                self._problem(key_position, path, "merge keys (<<) are not supported; repeat the keys")
+            if key_node.tag == _MERGE:
+                self._problem(_position(key_node), path, "merge keys (<<) are not supported; repeat the keys")
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
-                self._problem(key_position, path, "mapping keys must be plain strings")
+                self._problem(_position(key_node), path, "mapping keys must be plain strings")
                 continue
             key = str(key_node.value)
             if key_node.tag not in _SCALAR_TAGS:
-                self._problem(key_position, (*path, key), f"unsupported YAML tag {key_node.tag!r} on a key")
-            self._check_string(key, key_node, (*path, key), "key contains")
+                self._problem(_position(key_node), (*path, key), f"unsupported YAML tag {key_node.tag!r} on a key")
+            if "\x00" in key or not key.isascii():
+                self._check_string(key, key_node, (*path, key), "key contains")
             if key in first_seen:
-                earlier = first_seen[key]
+                earlier = _position(first_seen[key])
                 self._problem(
-                    key_position, (*path, key), f"duplicate key (first defined at line {earlier.line})"
+                    _position(key_node), (*path, key), f"duplicate key (first defined at line {earlier.line})"
                 )
                 continue
-            first_seen[key] = key_position
-            self.source_map.keys[(*path, key)] = key_position
+            first_seen[key] = key_node
+            if self.source_map is not None:
+                self.source_map.keys[(*path, key)] = _position(key_node)
             result[key] = self.convert(value_node, (*path, key))
         return result
 
     def _scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
         tag = node.tag
-        if tag in (_TAG + "str", _TAG + "timestamp"):
+        if tag in (_STR, _TIMESTAMP):
             self._check_string(str(node.value), node, path, "contains")
             return str(node.value)
-        if tag == _TAG + "null":
+        if tag == _NULL:
             return None
-        if tag == _TAG + "bool":
+        if tag == _BOOL:
             return _SCALAR_CONSTRUCTOR.construct_yaml_bool(node)
-        if tag == _TAG + "int":
+        if tag == _INT:
             return self._integer(node, path)
-        if tag == _TAG + "float":
+        if tag == _FLOAT:
             number = _SCALAR_CONSTRUCTOR.construct_yaml_float(node)
             if not math.isfinite(number):
                 self._problem(_position(node), path, f"{node.value} cannot be represented in JSON")
@@ -231,7 +299,7 @@ class _Converter:
 
     def _check_string(self, text: str, node: yaml.Node, path: Path, what: str) -> None:
         """Strings the server cannot store as sent; they can only come from escapes in double-quoted strings,
-        since the raw characters are refused before parsing. (Hot path: nothing is computed for a clean string.)"""
+        since the raw characters are refused before parsing. (Hot path: callers skip a clean ASCII string.)"""
         if "\x00" in text:
             message = f"{what} a NUL character (\\0): the server stores U+FFFD instead; remove it"
             self._problem(_position(node), path, message)

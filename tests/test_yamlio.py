@@ -72,6 +72,20 @@ def test_source_map_has_key_and_value_positions(tmp_path: Path) -> None:
     assert documents[0].start == Position(1, 1)
 
 
+def test_positions_of_each_document_of_a_file_are_its_own(tmp_path: Path) -> None:
+    """Positions are recorded when first asked for, by reading the file again: each document still gets its
+    own, past an empty document, and those before a syntax error later in the file are kept."""
+    text = "id: one\nname: first\n---\n---\nid: two\ncontext:\n  tone: calm\n---\nid: [broken\n"
+    documents, problems = _read(tmp_path, text)
+    assert [d.value["id"] for d in documents] == ["one", "two"]
+    assert problems and problems[0].startswith("assistants.d/x.yaml:")
+    first, second = documents
+    assert second.source_map.locate(("context", "tone"), key=True) == Position(7, 3)
+    assert second.source_map.values[("context", "tone")] == Position(7, 9)
+    assert first.source_map.locate(("name",)) == Position(2, 7)
+    assert ("context",) not in first.source_map.keys
+
+
 def test_duplicate_key(tmp_path: Path) -> None:
     documents, problems = _read(tmp_path, "id: bot\nname: one\nname: two\n")
     assert problems == ["assistants.d/x.yaml:3:1: name: duplicate key (first defined at line 2)"]
