@@ -23,8 +23,9 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
@@ -100,6 +101,7 @@ class LangGraphClient:
         except (httpx.InvalidURL, ValueError) as exc:
             raise SettingsError(f"invalid server URL {self.display_url!r}: {mask_url(str(exc))}") from None
         self._secrets = _secrets_of(key, self._http.base_url)
+        self._ahead: _SearchAhead | None = None
 
     def close(self) -> None:
         self._http.close()
@@ -113,6 +115,27 @@ class LangGraphClient:
     # --- LiveReader ---------------------------------------------------------------------------------
 
     def list_owned(self, owner: str) -> list[LiveAssistant]:
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead.owner == owner:
+            return ahead.result()
+        return self._search_owned(owner)
+
+    @contextmanager
+    def owner_search_ahead(self, owner: str) -> Iterator[None]:
+        """Inside the block, the first ``list_owned(owner)`` answers with a search sent on entering it, from a
+        thread: its round trips and the server's work overlap with what the caller does meanwhile (reading
+        its files). A failure of that search is raised by ``list_owned``, as if it had been sent then; a search
+        nobody asked for is dropped."""
+        ahead = _SearchAhead(owner)
+        thread = threading.Thread(target=ahead.run, args=(self._search_owned,), name="owner-search", daemon=True)
+        self._ahead = ahead
+        thread.start()
+        try:
+            yield
+        finally:
+            self._ahead = None
+
+    def _search_owned(self, owner: str) -> list[LiveAssistant]:
         return self._paged("/assistants/search", {"metadata": {OWNER_KEY: owner}}, LiveAssistant, "assistants")
 
     def get(self, assistant_id: str) -> LiveAssistant | None:
@@ -475,6 +498,30 @@ class _Id(BaseModel):
     """A search row with ``select: ["assistant_id"]``."""
 
     assistant_id: str
+
+
+class _SearchAhead:
+    """The owner search of ``owner_search_ahead``: its answer or its failure, once the thread is done."""
+
+    def __init__(self, owner: str) -> None:
+        self.owner = owner
+        self._done = threading.Event()
+        self._rows: list[LiveAssistant] = []
+        self._error: BaseException | None = None
+
+    def run(self, search: Callable[[str], list[LiveAssistant]]) -> None:
+        try:
+            self._rows = search(self.owner)
+        except BaseException as exc:  # handed to the thread that asks (a thread must not die with a traceback)
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def result(self) -> list[LiveAssistant]:
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._rows
 
 
 def retry_after(response: httpx.Response, *, default: float) -> float:

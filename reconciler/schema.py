@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import Problem
 from reconciler.locations import QUOTE_LIMIT, Path, describe, format_path, quote
+from reconciler.quickcheck import Check, compile_check
 from reconciler.redact import MASK, is_sensitive_path
 from reconciler.unknown_keys import KeyWalker, resolve_reference
 
@@ -48,6 +49,11 @@ class GraphSchema:
         effective = self.effective
         validator_class = validators.validator_for(effective)
         return validator_class(effective, format_checker=validator_class.FORMAT_CHECKER)
+
+    @cached_property
+    def surely_valid(self) -> Check:
+        """The quick test of ``effective`` (``quickcheck``): True only for a context the validator accepts."""
+        return compile_check(self.effective, frozenset(self.validator.format_checker.checkers))
 
     @cached_property
     def key_walker(self) -> KeyWalker:
@@ -173,6 +179,8 @@ def context_problems(
     """``(field path, message, points at the key)`` for every way ``context`` breaks ``schema``; values at or
     under ``secret_paths`` (``!env`` values) are never quoted."""
     problems: list[tuple[Path, str, bool]] = [(path, message, True) for path, message in _unknown_keys(context, schema)]
+    if schema.surely_valid(context):
+        return problems
     reported_parents = {path[:-1] for path, _, _ in problems}
     effective = schema.effective
     secret_keys = schema.sensitive_keys

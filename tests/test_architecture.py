@@ -23,6 +23,7 @@ CORE = (
     "desired",
     "schema",
     "unknown_keys",
+    "quickcheck",
     "semantics",
     "pins",
     "envrefs",

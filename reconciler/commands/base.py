@@ -6,7 +6,7 @@ import gc
 import sys
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -174,6 +174,19 @@ def plan_from_files(settings: Settings, options: PlanOptions, client: LiveReader
 
 
 def _plan_from_files(settings: Settings, options: PlanOptions, client: LiveReader) -> PlannedFromFiles:
+    with _owner_search_ahead(client, settings.owner):
+        return _plan_checked_files(settings, options, client)
+
+
+def _owner_search_ahead(client: LiveReader, owner: str) -> AbstractContextManager[None]:
+    """The search for the managed assistants, sent before the files are read when the reader is the HTTP client:
+    over a network its round trips then cost no waiting, and the server works while the files are checked."""
+    from reconciler.client import LangGraphClient
+
+    return client.owner_search_ahead(owner) if isinstance(client, LangGraphClient) else nullcontext()
+
+
+def _plan_checked_files(settings: Settings, options: PlanOptions, client: LiveReader) -> PlannedFromFiles:
     from reconciler.planner import PlanRequest, build_plan
 
     checked = load_and_check(settings)
