@@ -8,6 +8,7 @@ The only module that imports deepdiff.
 from __future__ import annotations
 
 import json
+import marshal
 from typing import Any
 
 from reconciler.locations import Path, format_path
@@ -23,12 +24,14 @@ def json_equal(a: Any, b: Any) -> bool:
     if a != b:
         return False  # equal JSON values are equal Python values; the converse fails only for True vs 1
     if isinstance(a, dict | list):
-        # Fast path for whole contents (C code, no recursion in Python): the same canonical JSON text means
-        # the same JSON value (true and 1 differ as text); different text (1 vs 1.0) still goes the slow way.
+        # Fast paths for whole contents (C code, no recursion in Python). The same marshal bytes (version 2:
+        # no back-references, so sharing does not matter) mean the same types and values in the same order;
+        # else the same canonical JSON text means the same JSON value (true and 1 differ as text; keys sorted).
+        # Different bytes and text (1 vs 1.0) still go the slow way.
         try:
-            if _canonical_text(a) == _canonical_text(b):
+            if marshal.dumps(a, 2) == marshal.dumps(b, 2) or _canonical_text(a) == _canonical_text(b):
                 return True
-        except (TypeError, ValueError):  # a key that cannot be sorted, NaN: decided the slow way
+        except (TypeError, ValueError):  # not JSON, a key that cannot be sorted, NaN: decided the slow way
             pass
     return _json_equal(a, b)
 

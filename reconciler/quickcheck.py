@@ -88,10 +88,12 @@ class _Compiler:
             return _never
         key = id(node)
         if key not in self.compiled:
-            parts: list[Check] = []
-            self.compiled[key] = lambda value: all(part(value) for part in parts)  # filled below (cycles)
-            built = self._keywords(node)
-            parts.extend(built if built is not None else [_never])
+            # A $ref cycle meets this node again while it is being built: it gets a stand-in that calls the
+            # finished check.
+            finished: list[Check] = []
+            self.compiled[key] = lambda value: finished[0](value)
+            finished.append(_all(self._keywords(node)))
+            self.compiled[key] = finished[0]
         return self.compiled[key]
 
     def _keywords(self, node: dict[str, Any]) -> list[Check] | None:
@@ -170,13 +172,31 @@ class _Compiler:
         return check
 
 
+def _all(checks: list[Check] | None) -> Check:
+    """One check for all of ``checks`` (None: a keyword that is not known)."""
+    if checks is None:
+        return _never
+    if not checks:
+        return _always
+    if len(checks) == 1:
+        return checks[0]
+
+    def check(value: Any) -> bool:
+        for part in checks:
+            if not part(value):
+                return False
+        return True
+
+    return check
+
+
 def _type(argument: Any) -> Check | None:
     names = argument if isinstance(argument, list) else [argument]
     tests = [_TYPES.get(name) if isinstance(name, str) else None for name in names]
     if not tests or any(test is None for test in tests):
         return None
     known = [test for test in tests if test is not None]
-    return lambda value: any(test(value) for test in known)
+    return known[0] if len(known) == 1 else lambda value: any(test(value) for test in known)
 
 
 def _required(argument: Any) -> Check | None:

@@ -62,6 +62,8 @@ _FORBIDDEN_CHARACTER = re.compile(
 """Characters a YAML stream may not contain (YAML 1.1 ``c-printable``, as PyYAML reads it), and U+FEFF, which
 is only allowed as the first character of the file."""
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_DECIMAL_INT64 = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")
+_DECIMAL_FLOAT = re.compile(r"-?[0-9]+\.[0-9]+")
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _INTEGER_TOO_BIG = "the server stores integers beyond 64 bits as imprecise floating-point numbers; quote it as a string"
 
@@ -270,9 +272,12 @@ class _Converter:
         if tag == _BOOL:
             return _SCALAR_CONSTRUCTOR.construct_yaml_bool(node)
         if tag == _INT:
+            if _DECIMAL_INT64.fullmatch(node.value):  # the common form, in int64 by its length
+                return int(node.value)
             return self._integer(node, path)
         if tag == _FLOAT:
-            number = _SCALAR_CONSTRUCTOR.construct_yaml_float(node)
+            plain = _DECIMAL_FLOAT.fullmatch(node.value)  # the common form: what YAML makes of it is float()
+            number = float(node.value) if plain else _SCALAR_CONSTRUCTOR.construct_yaml_float(node)
             if not math.isfinite(number):
                 self._problem(_position(node), path, f"{node.value} cannot be represented in JSON")
             return number

@@ -86,6 +86,19 @@ def test_positions_of_each_document_of_a_file_are_its_own(tmp_path: Path) -> Non
     assert ("context",) not in first.source_map.keys
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["0", "-0", "7", "-42", "012", "0x1F", "0b11", "1_000", "+5", "999999999999999999", "1:30",
+     "0.5", "-0.5", "00.25", "1e3", "1.5e-3", "1_0.5", ".5", "-.5", "+1.0", "3.", "6.8523015e+5"],
+)
+def test_numbers_are_what_yaml_makes_of_them(tmp_path: Path, text: str) -> None:
+    documents, problems = _read(tmp_path, f"value: {text}\n")
+    assert problems == []
+    expected = yaml.safe_load(f"value: {text}")["value"]
+    assert documents[0].value["value"] == expected
+    assert type(documents[0].value["value"]) is type(expected)
+
+
 def test_duplicate_key(tmp_path: Path) -> None:
     documents, problems = _read(tmp_path, "id: bot\nname: one\nname: two\n")
     assert problems == ["assistants.d/x.yaml:3:1: name: duplicate key (first defined at line 2)"]

@@ -78,6 +78,22 @@ def test_same_content_differs(left: dict[str, Any], right: dict[str, Any]) -> No
     assert not same_content(left, right)
 
 
+@pytest.mark.parametrize(
+    ("left", "right", "equal"),
+    [
+        ({"a": [True], "b": "x"}, {"a": [1], "b": "x"}, False),  # equal in Python, not in JSON
+        ({"a": {"k": 0}}, {"a": {"k": False}}, False),
+        ({"a": [1, {"k": 2.0}]}, {"a": [1.0, {"k": 2}]}, True),  # numbers by value, the slow way
+        ({"a": 1, "b": [True, None]}, {"b": [True, None], "a": 1}, True),  # other key order
+        ({"a": "x", "b": {"c": [1, 2]}}, {"a": "x", "b": {"c": [1, 2]}}, True),
+        ({"a": "x"}, {"a": "y"}, False),
+    ],
+)
+def test_json_equal_of_whole_contents(left: Any, right: Any, equal: bool) -> None:
+    assert json_equal(left, right) is equal
+    assert json_equal(right, left) is equal
+
+
 def test_json_equal() -> None:
     assert json_equal({"a": [1, 2.0]}, {"a": [1.0, 2]})
     assert not json_equal(True, 1)
