@@ -1,6 +1,7 @@
-"""A value the real server stores differently from what was sent (a NUL character becomes U+FFFD). Offline
-validation refuses it in files; built here in Python, it shows that the readback catches the difference and
-that the next plan says so instead of planning the same write again."""
+"""A value the real server stores differently from what was sent: the in-memory runtime stores a NUL character
+as U+FFFD; the Postgres-backed runtime refuses it (500) and stores nothing. Offline validation refuses it in files;
+built here in Python, it shows that the readback catches the difference and that the next plan says so instead of
+planning the same write again, and that on a server that refuses it nothing is written at all."""
 
 from __future__ import annotations
 
@@ -33,7 +34,11 @@ def plan_for(client: LangGraphClient, url: str, spec: AssistantSpec) -> Plan:
 
 
 @pytest.mark.parametrize("first", ["create", "update"])
-def test_a_value_stored_differently_fails_the_readback_and_the_next_plan_names_it(repo: Repo, first: str) -> None:
+def test_a_value_stored_differently_fails_the_readback_and_the_next_plan_names_it(
+    repo: Repo, first: str, runtime: str
+) -> None:
+    if runtime == "pg":
+        pytest.skip("the Postgres-backed runtime refuses NUL: see the test below")
     with LangGraphClient(repo.url) as client:
         if first == "update":
             assert apply_plan(plan_for(client, repo.url, nul_bot("plain")), client).ok
@@ -51,3 +56,24 @@ def test_a_value_stored_differently_fails_the_readback_and_the_next_plan_names_i
         f"{1 if first == 'create' else 2} was written from exactly these files and reads back differently"
     )
     assert len(repo.versions(repo.managed()["nul-bot"]["assistant_id"])) == (1 if first == "create" else 2)
+
+
+@pytest.mark.parametrize("first", ["create", "update"])
+def test_a_value_the_server_refuses_fails_the_write_and_stores_nothing(repo: Repo, first: str, runtime: str) -> None:
+    if runtime != "pg":
+        pytest.skip("the in-memory runtime stores NUL as U+FFFD: see the test above")
+    with LangGraphClient(repo.url) as client:
+        if first == "update":
+            assert apply_plan(plan_for(client, repo.url, nul_bot("plain")), client).ok
+        report = apply_plan(plan_for(client, repo.url, nul_bot("a\x00b")), client)
+        again = plan_for(client, repo.url, nul_bot("a\x00b"))
+
+    (outcome,) = report.outcomes
+    assert (outcome.action, outcome.status) == (first, "failed")
+    assert "-> 500" in outcome.message
+    assert [(action.action, action.id) for action in again.actions] == [(first, "nul-bot")]
+    managed = repo.managed()
+    if first == "create":
+        assert "nul-bot" not in managed
+    else:
+        assert len(repo.versions(managed["nul-bot"]["assistant_id"])) == 1
