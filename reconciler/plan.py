@@ -1,7 +1,7 @@
 """The plan: a frozen value listing the exact calls that would make the server match git.
 
 It is rendered (``render``) and executed (``apply``), never recomputed in between: ``plan --out`` writes it
-as JSON (``format_version: 1``) and ``apply PLANFILE`` reads the very same actions back.
+as JSON (``format_version: 2``) and ``apply PLANFILE`` reads the very same actions back.
 """
 
 from __future__ import annotations
