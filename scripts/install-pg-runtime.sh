@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the integration tests need to run the Postgres-backed LangGraph runtime (the second real server
 # implementation the suite runs against, next to `langgraph dev`):
-#   - PostgreSQL 15 and redis-server from Debian's packages (apt-get, as root; skipped when already present),
+#   - PostgreSQL (15 or later) and redis-server from Debian's or Ubuntu's packages (apt-get, as root; skipped when
+#     already present),
 #   - as root: the OS user `reconciler-pg` (PostgreSQL refuses to run as root, so the tests start it as this user),
 #   - the venv .venv-pg with langhost (it pins langgraph-api 0.11.1, so it cannot share .venv with `langgraph dev`).
 # Idempotent, and it returns in well under a second when everything is already there.
@@ -12,10 +13,21 @@ PYTHON=${PYTHON:-python3}
 VENV=${PG_VENV:-.venv-pg}
 LANGHOST_VERSION=0.11.1.post1
 PG_USER=reconciler-pg
-PG_BIN=/usr/lib/postgresql/15/bin
+
+# Any PostgreSQL 15 or later that Debian/Ubuntu packaged (/usr/lib/postgresql/<major>/bin); else Debian 12's
+# postgresql-15, or the distribution's default where that package does not exist (16 on Ubuntu 24.04).
+have_postgresql() {
+    local initdb
+    for initdb in /usr/lib/postgresql/*/bin/initdb; do
+        [ -x "$initdb" ] || continue
+        major=$(basename "$(dirname "$(dirname "$initdb")")")
+        [ "$major" -ge 15 ] 2>/dev/null && return 0
+    done
+    return 1
+}
 
 missing_packages=()
-[ -x "$PG_BIN/initdb" ] || missing_packages+=(postgresql-15)
+have_postgresql || missing_packages+=(postgresql)
 command -v redis-server >/dev/null || missing_packages+=(redis-server)
 if [ ${#missing_packages[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
@@ -24,6 +36,9 @@ if [ ${#missing_packages[@]} -gt 0 ]; then
     fi
     echo "install-pg-runtime: apt-get install ${missing_packages[*]}"
     apt-get update -q >/dev/null
+    if [ "${missing_packages[0]}" = postgresql ] && apt-cache show postgresql-15 >/dev/null 2>&1; then
+        missing_packages[0]=postgresql-15
+    fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing_packages[@]}" >/dev/null
 fi
 

@@ -29,7 +29,8 @@ from tests.helpers import REPO_ROOT
 RUNTIMES = ("inmem", "pg")
 SERVERS_ENV = "RECONCILER_TEST_SERVERS"
 PG_OS_USER = "reconciler-pg"
-_PG_BIN_DIRS = (Path("/usr/lib/postgresql/15/bin"),)
+_PG_VERSIONS_DIR = Path("/usr/lib/postgresql")
+"""Debian and Ubuntu install each major version under /usr/lib/postgresql/<major>/bin (15 on Debian 12)."""
 _PG_VENV = Path(os.environ.get("RECONCILER_PG_VENV", REPO_ROOT / ".venv-pg"))
 _INSTALL_HINT = f"run `make pg-runtime` (scripts/install-pg-runtime.sh), or test on inmem only: {SERVERS_ENV}=inmem"
 _HOST = "127.0.0.1"
@@ -71,12 +72,17 @@ def live_server(runtime: str, config: Path) -> Iterator[LiveServer]:
 
 
 def _pg_bin(name: str) -> str:
-    for folder in _PG_BIN_DIRS:
-        if (folder / name).is_file():
-            return str(folder / name)
+    """The newest installed PostgreSQL's ``name`` (15 or later), else the one on PATH."""
+    majors = sorted(
+        (int(folder.name), folder / "bin" / name)
+        for folder in (_PG_VERSIONS_DIR.iterdir() if _PG_VERSIONS_DIR.is_dir() else ())
+        if folder.name.isdigit() and (folder / "bin" / name).is_file()
+    )
+    if majors and majors[-1][0] >= 15:
+        return str(majors[-1][1])
     found = shutil.which(name)
     if found is None:
-        raise ServerStartError(f"PostgreSQL 15's `{name}` was not found; {_INSTALL_HINT}")
+        raise ServerStartError(f"PostgreSQL's `{name}` (15 or later) was not found; {_INSTALL_HINT}")
     return found
 
 
