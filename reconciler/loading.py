@@ -154,6 +154,9 @@ def _resolve_env_refs(
     refs_by_id: dict[str, tuple[tuple[Path, str], ...]] = {}
     problems: list[Problem] = []
     for document, source in sourced:
+        if not document.may_hold_env_refs:
+            resolved_sourced.append((document, source))
+            continue
         value, refs, _ = envrefs.resolve(document.value, environ)
         spec_id = document.value.get("id") if isinstance(document.value, dict) else None
         for path, name in refs:

@@ -76,6 +76,8 @@ class Document:
     start: Position
     problems: tuple[Problem, ...] = ()
     """Problems inside a document that could still be read (duplicate keys, odd scalars)."""
+    may_hold_env_refs: bool = True
+    """False only where it is known that no ``!env`` value is in ``value`` (nothing to resolve)."""
 
 
 class _DocumentTooLarge(Exception):
@@ -163,7 +165,8 @@ def _convert_document(
     except _DocumentTooLarge as exc:
         where = _position(exc.node)
         return None, [Problem(display, where.line, where.col, message=exc.reason)]
-    return Document(display, value, SourceMap(record=record), start, tuple(converter.problems)), []
+    source_map = SourceMap(record=record)
+    return Document(display, value, source_map, start, tuple(converter.problems), converter.env_refs > 0), []
 
 
 class _FilePositions:
@@ -208,6 +211,7 @@ class _Converter:
         self.source_map = source_map
         """Where positions are recorded, when they are (a second reading, for messages)."""
         self.problems: list[Problem] = []
+        self.env_refs = 0
 
     def convert(self, node: yaml.Node, path: Path) -> Any:
         self.budget -= 1
@@ -292,6 +296,7 @@ class _Converter:
             message = f"`!env` needs an environment variable name (letters, digits, _), got {clip(repr(name))}"
             self._problem(_position(node), path, message)
             return None
+        self.env_refs += 1
         return EnvRef(name)
 
     def _integer(self, node: yaml.ScalarNode, path: Path) -> int | None:
