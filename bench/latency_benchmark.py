@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -93,13 +94,16 @@ class Row:
                 f"{self.max_in_flight} |")
 
 
-def measure(proxy: Proxy, label: str, assistants: int, fn: Callable[[], object]) -> Row:
-    proxy.take()
-    start = time.perf_counter()
-    fn()
-    seconds = time.perf_counter() - start
-    figures = proxy.take()
-    row = Row(label, assistants, seconds, figures["requests"], figures["max_in_flight"])
+def measure(proxy: Proxy, label: str, assistants: int, fn: Callable[[], object], repeat: int = 1) -> Row:
+    """Wall time of ``fn`` (the median of ``repeat`` runs), with the requests of one run as the proxy counted them."""
+    times = []
+    for _ in range(repeat):
+        proxy.take()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+        figures = proxy.take()
+    row = Row(label, assistants, statistics.median(times), figures["requests"], figures["max_in_flight"])
     print(row.markdown(), flush=True)
     return row
 
@@ -199,8 +203,11 @@ def main() -> int:
         print("| run | assistants | wall | requests | per assistant | most in flight |")
         print("|---|---:|---:|---:|---:|---:|")
         rows.append(measure(proxy, "reconciler: plan + apply, creates", n, lambda: reconcile(settings, url, n)))
-        rows.append(measure(proxy, "reconciler: no-op plan, in-process", n, lambda: no_op_plan(settings, url)))
-        rows.append(measure(proxy, "reconciler: no-op plan, CLI process", n, lambda: reconciler_cli(root, url)))
+        rows.append(measure(proxy, "reconciler: no-op plan, in-process (median of 5)", n,
+                            lambda: no_op_plan(settings, url), repeat=5))
+        reconciler_cli(root, url)  # byte-compiles the package into the cache, untimed
+        rows.append(measure(proxy, "reconciler: no-op plan, CLI process (median of 5)", n,
+                            lambda: reconciler_cli(root, url), repeat=5))
         edit_specs(root, n, updates)
         rows.append(measure(proxy, "reconciler: plan + apply, updates", updates,
                             lambda: reconcile(settings, url, updates)))

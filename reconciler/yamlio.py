@@ -263,6 +263,16 @@ class _Converter:
             first_seen[key] = key_node
             if self.source_map is not None:
                 self.source_map.keys[(*path, key)] = _position(key_node)
+            elif type(value_node) is yaml.ScalarNode and value_node.tag == _STR and len(path) < MAX_DEPTH:
+                # The most common node, inline: what ``convert`` does for a string, without building its path.
+                self.budget -= 1
+                if self.budget < 0:
+                    self.convert(value_node, (*path, key))  # raises, saying why
+                text = value_node.value
+                if "\x00" in text or not text.isascii():
+                    self._check_string(text, value_node, (*path, key), "contains")
+                result[key] = text
+                continue
             result[key] = self.convert(value_node, (*path, key))
         return result
 

@@ -3,12 +3,18 @@ be made to produce (5xx, dropped connections); everything else is covered agains
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 from pydantic import SecretStr
 
 from reconciler.client import LangGraphClient
-from reconciler.errors import ServerError, ServerUnreachableError
+from reconciler.commands.base import PlanOptions, make_plan
+from reconciler.devserver import free_port
+from reconciler.errors import InvalidSpecError, ServerError, ServerUnreachableError
+from reconciler.settings import load_settings
+from tests.helpers import write_tree
 
 ASSISTANT = {"assistant_id": "a", "graph_id": "agent", "version": 1, "metadata": {}, "name": "a"}
 
@@ -109,3 +115,21 @@ def test_search_follows_pagination_headers() -> None:
 
     assert offsets == [0, 1000]
     assert [row.assistant_id for row in rows] == ["a0", "a1000"]
+
+
+def test_a_search_sent_ahead_fails_where_its_answer_is_asked_for() -> None:
+    """Nothing listens on the port: entering the block does not raise; asking for the answer does, as the search
+    would have had it been sent then."""
+    client = LangGraphClient(f"http://127.0.0.1:{free_port()}", retries=0, backoff=0)
+    with client, client.owner_search_ahead("team"):
+        with pytest.raises(ServerUnreachableError):
+            client.list_owned("team")
+
+
+def test_file_problems_win_over_an_unreachable_server_the_search_was_sent_to(tmp_path: Path) -> None:
+    files = {"reconciler.yaml": "owner: team\n", "assistants.d/a.yaml": "id: a\ngraph_id: agent\nnme: x\n"}
+    write_tree(tmp_path, files)
+    with LangGraphClient(f"http://127.0.0.1:{free_port()}", retries=0, backoff=0) as client:
+        with pytest.raises(InvalidSpecError) as raised:
+            make_plan(load_settings(tmp_path), PlanOptions(), client)
+    assert "assistants.d/a.yaml:3:1" in raised.value.report()

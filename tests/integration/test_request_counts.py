@@ -5,6 +5,8 @@ shown by ``make bench`` (no timed tests); these counts are what makes it fast at
 from __future__ import annotations
 
 import threading
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -87,3 +89,38 @@ def test_parallelism_one_sends_one_request_at_a_time(repo: Repo) -> None:
         write_specs(repo, "Hello")
         plan_and_apply(repo, client)
     assert counting.max_in_flight == 1
+
+
+class SearchWatchingTransport(CountingTransport):
+    """Also notes when the owner search (a search by ``reconciler/owner`` metadata) has been sent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.owner_search_sent = threading.Event()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/assistants/search" and b"reconciler/owner" in request.content:
+            self.owner_search_sent.set()
+        return super().handle_request(request)
+
+
+def test_the_owner_search_is_sent_before_the_files_are_read(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its round trips and the server's work overlap with reading and checking the files; the plan is the same."""
+    write_specs(repo, "Hello")
+    watching = SearchWatchingTransport()
+    with LangGraphClient(repo.url, transport=watching) as client:
+        plan_and_apply(repo, client)
+    from reconciler.documents import read_all_documents as read
+
+    seen_while_reading: list[bool] = []
+
+    def read_after_the_search_left(directory: Path) -> Any:
+        seen_while_reading.append(watching.owner_search_sent.wait(timeout=10))
+        return read(directory)
+
+    monkeypatch.setattr("reconciler.loading.read_all_documents", read_after_the_search_left)
+    watching = SearchWatchingTransport()
+    with LangGraphClient(repo.url, transport=watching) as client:
+        plan = make_plan(load_settings(repo.root), PlanOptions(url=repo.url), client)
+    assert seen_while_reading == [True]
+    assert not plan.actions and len(plan.unchanged) == N
