@@ -123,4 +123,4 @@ def test_the_owner_search_is_sent_before_the_files_are_read(repo: Repo, monkeypa
     with LangGraphClient(repo.url, transport=watching) as client:
         plan = make_plan(load_settings(repo.root), PlanOptions(url=repo.url), client)
     assert seen_while_reading == [True]
-    assert not plan.actions and len(plan.unchanged) == N
+    assert not plan.actions and {f"many-{i:03d}" for i in range(N)} <= set(plan.unchanged)
