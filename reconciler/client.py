@@ -21,24 +21,15 @@ import base64
 import json as jsonlib
 import math
 import re
-import sys
 import threading
 import time
-import types
 from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
-if "httpx" not in sys.modules:
-    # httpx imports its command-line tool on import when rich and click are installed (typer brings both):
-    # some 80 modules, a tenth of a second of every run, never used here. An empty stand-in takes its place.
-    _cli = types.ModuleType("httpx._main")
-    _cli.main = lambda: None  # type: ignore[attr-defined]
-    sys.modules["httpx._main"] = _cli
-
-import httpx  # noqa: E402
+import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from reconciler.errors import OutcomeUnknownError, ServerError, ServerUnreachableError, SettingsError
