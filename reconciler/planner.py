@@ -280,15 +280,18 @@ def _prune_problems(request: PlanRequest, deletes: list[Delete], owned: dict[str
 def desired_digest(request: PlanRequest) -> str:
     """sha256 of everything a plan is computed from besides the server: owner, targeting, every spec and
     the committed schemas. Equal digests mean the files did not change between plan and apply."""
-    data = {
+    header = {
         "owner": request.owner,
         "prune": request.prune,
         "only": list(request.only),
-        "specs": sorted((spec.model_dump(mode="json") for spec in request.desired.specs), key=lambda s: s["id"]),
         "schemas": {graph_id: schema.to_json() for graph_id, schema in sorted(request.schemas.items())},
     }
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    digest = hashlib.sha256(json.dumps(header, sort_keys=True, separators=(",", ":"), default=str).encode())
+    # Each spec as pydantic serialises it (fields in model order, mappings in file order): a tenth of the cost
+    # of building and sorting plain dicts, which a no-op plan over thousands of assistants notices.
+    for spec in sorted(request.desired.specs, key=lambda spec: spec.id):
+        digest.update(b"\n" + spec.model_dump_json().encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 def check_graphs(

@@ -628,3 +628,12 @@ def test_a_create_resembling_a_leftover_is_flagged_as_a_likely_rename_and_an_unl
     assert f"add `assistant_id: {aid('support-bot')}` to assistants.d/help-bot.yaml" in hint
     assert leftover.startswith("1 managed assistant(s) no longer in the files")
     assert plan(server, unlike).warnings == (leftover,)
+
+
+def test_desired_digest_changes_with_the_files_and_the_owner_but_not_with_file_order() -> None:
+    first, second = make_spec(id="a"), make_spec(id="b", context={"model_name": "openai"})
+    assert digest(first, second) == digest(second, first)
+    assert digest(first, second) != digest(first, make_spec(id="b", context={"model_name": "anthropic"}))
+    assert digest(first, second) != digest(first)
+    assert desired_digest(make_request(first, owner="other")) != digest(first)
+    assert desired_digest(make_request(first, prune=True)) != digest(first)
