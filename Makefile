@@ -52,12 +52,12 @@ bench-latency: install
 	$(BIN)/python bench/latency_benchmark.py
 
 assistant-schema: install
-	$(BIN)/python -c "from reconciler.spec import file_format_json_schema_text as t; print(t(), end='')" \
+	$(BIN)/python -c "from reconciler.desired.spec import file_format_json_schema_text as t; print(t(), end='')" \
 		> schemas/assistant.schema.json
 
 # This repository's workflows are the templates `reconciler init` writes, installing from this checkout.
 workflows: install
-	$(BIN)/python -c "from reconciler.templates import WorkflowOptions as O, render_workflows as r; \
+	$(BIN)/python -c "from reconciler.adoption.templates import WorkflowOptions as O, render_workflows as r; \
 		[open(f'.github/workflows/{n}', 'w').write(t) for n, t in r(O(pip_spec='.')).items()]"
 
 clean:

@@ -40,13 +40,13 @@ for folder in (REPO_ROOT, Path(__file__).resolve().parent):
 from langgraph_sdk import get_sync_client  # noqa: E402
 from plan_benchmark import OWNER, PYTHON, reconciler_cli, spec, write_repo  # noqa: E402
 
-from reconciler.apply import apply_plan  # noqa: E402
-from reconciler.client import LangGraphClient  # noqa: E402
+from reconciler.applying.apply import apply_plan  # noqa: E402
 from reconciler.commands.base import PlanOptions, make_plan  # noqa: E402
-from reconciler.devserver import dev_server, free_port  # noqa: E402
-from reconciler.diff import same_content  # noqa: E402
+from reconciler.desired.spec import AssistantSpec  # noqa: E402
+from reconciler.planning.diff import same_content  # noqa: E402
+from reconciler.server.client import LangGraphClient  # noqa: E402
+from reconciler.server.devserver import dev_server, free_port  # noqa: E402
 from reconciler.settings import Settings, load_settings  # noqa: E402
-from reconciler.spec import AssistantSpec  # noqa: E402
 
 
 @dataclass(frozen=True)

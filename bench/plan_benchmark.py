@@ -36,12 +36,12 @@ if str(REPO_ROOT) not in sys.path:
 import yaml  # noqa: E402
 from langgraph_sdk import get_sync_client  # noqa: E402
 
-from reconciler.apply import apply_plan  # noqa: E402
-from reconciler.client import LangGraphClient  # noqa: E402
+from reconciler.applying.apply import apply_plan  # noqa: E402
 from reconciler.commands.base import PlanOptions, make_plan  # noqa: E402
-from reconciler.devserver import dev_server  # noqa: E402
-from reconciler.diff import same_content  # noqa: E402
-from reconciler.loading import load_desired_state  # noqa: E402
+from reconciler.desired.loading import load_desired_state  # noqa: E402
+from reconciler.planning.diff import same_content  # noqa: E402
+from reconciler.server.client import LangGraphClient  # noqa: E402
+from reconciler.server.devserver import dev_server  # noqa: E402
 from reconciler.settings import Settings, load_settings  # noqa: E402
 
 OWNER = "bench"

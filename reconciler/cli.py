@@ -119,7 +119,7 @@ def _format_option(kind: type[StrEnum], help_text: str) -> object:
 
 def _show_version(value: bool) -> None:
     if value:
-        from reconciler.distribution import DISTRIBUTION, version
+        from reconciler.adoption.distribution import DISTRIBUTION, version
 
         typer.echo(f"reconciler ({DISTRIBUTION}) {version()}")
         raise typer.Exit(0)
@@ -374,7 +374,7 @@ def dry_run(
 def _skip_httpx_command_line_tool() -> None:
     """httpx imports its own command-line tool on import when rich and click are installed (typer brings both):
     some 80 modules, a tenth of a second of every run, never used by this process. An empty stand-in takes its
-    place. Only here, in the process the ``reconciler`` command owns: code importing ``reconciler.client`` as a
+    place. Only here, in the process the ``reconciler`` command owns: code importing ``reconciler.server.client`` as a
     library keeps httpx whole."""
     if "httpx" not in sys.modules and "httpx._main" not in sys.modules:
         stand_in = types.ModuleType("httpx._main")

@@ -147,8 +147,8 @@ def load_settings(root: Path = Path("."), environment: str | None = None) -> Set
 
 
 def _read_project(path: Path) -> ProjectSettings:
-    from reconciler.locations import format_path
-    from reconciler.yamlio import read_documents
+    from reconciler.desired.locations import format_path
+    from reconciler.desired.yamlio import read_documents
 
     documents, problems = read_documents(path, str(path))
     if problems:

@@ -1,7 +1,7 @@
 """The real LangGraph API servers the integration suite runs against, each started in a temp dir on a free
 loopback port and torn down afterwards.
 
-- ``inmem``: ``langgraph dev`` (the in-memory runtime), through :mod:`reconciler.devserver`.
+- ``inmem``: ``langgraph dev`` (the in-memory runtime), through :mod:`reconciler.server.devserver`.
 - ``pg``: the Postgres-backed runtime (``langgraph-runtime-pg``, served by ``langhost`` from ``.venv-pg``) on
   its own throw-away PostgreSQL 15 cluster and ``redis-server``. ``scripts/install-pg-runtime.sh`` installs
   all three. PostgreSQL refuses to run as root, so as root the cluster runs as the OS user ``reconciler-pg``.
@@ -23,7 +23,14 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.devserver import absolutize_config, answers_ok, dev_server, free_port, log_tail, stop_process_group
+from reconciler.server.devserver import (
+    absolutize_config,
+    answers_ok,
+    dev_server,
+    free_port,
+    log_tail,
+    stop_process_group,
+)
 from tests.helpers import REPO_ROOT
 
 RUNTIMES = ("inmem", "pg")

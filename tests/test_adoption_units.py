@@ -10,14 +10,15 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from reconciler import __version__, scaffold
+from reconciler import __version__
+from reconciler.adoption import scaffold
+from reconciler.adoption.templates import WORKFLOWS, WorkflowOptions, render_workflows
+from reconciler.applying.report import ApplyReport, Outcome
 from reconciler.cli import app
 from reconciler.errors import Problem
 from reconciler.render.problems import render_github
-from reconciler.report import ApplyReport, Outcome
-from reconciler.schema import GraphSchema
 from reconciler.settings import ProjectSettings, find_root
-from reconciler.templates import WORKFLOWS, WorkflowOptions, render_workflows
+from reconciler.validation.schema import GraphSchema
 from tests.helpers import REPO_ROOT, write_tree
 
 runner = CliRunner()

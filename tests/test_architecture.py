@@ -12,65 +12,57 @@ from tests.helpers import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "reconciler"
 
-CORE = (
-    "errors",
-    "locations",
-    "spec",
-    "yamlio",
-    "documents",
-    "overlay",
-    "loading",
-    "desired",
-    "schema",
-    "unknown_keys",
-    "quickcheck",
-    "semantics",
-    "pins",
-    "envrefs",
-    "live",
-    "diff",
-    "plan",
-    "planner",
-    "admission",
-    "redact",
-    "render",
-    "report",
-    "scaffold",
-    "progress",
-    "smoke",
-    "impact",
-)
-"""Modules (and packages) of the pure core: they receive the live state through a protocol."""
+LAYERS = {
+    "errors": "core",
+    "redact": "core",
+    "jsonvalues": "core",
+    "desired": "core",
+    "desired.gitrepo": "edge",
+    "validation": "core",
+    "server": "edge",
+    "server.live": "core",
+    "server.semantics": "core",
+    "planning": "core",
+    "applying": "core",
+    "applying.apply": "edge",
+    "applying.smoke_apply": "edge",
+    "applying.progress_display": "edge",
+    "render": "core",
+    "adoption": "edge",
+    "adoption.scaffold": "core",
+    "commands": "edge",
+    "settings": "edge",
+    "cli": "edge",
+    "": "edge",
+    "__main__": "edge",
+}
+"""Each module's layer, by its longest listed prefix: the pure core receives the live state through a protocol;
+the edge does I/O (network, processes, the terminal, files) or wires the core to it."""
 
-EDGE = (
-    "",
-    "__main__",
-    "cli",
-    "commands",
-    "settings",
-    "client",
-    "devserver",
-    "apply",
-    "importing",
-    "distribution",
-    "gitrepo",
-    "templates",
-    "smoke_apply",
-    "progress_display",
-)
-"""Modules that do I/O (network, processes, the terminal) or wire the core to it."""
+STAGES = ("desired", "validation", "planning", "applying", "render", "adoption", "commands")
+"""The pipeline's rooms in the order data flows through them: a stage never imports a later one."""
 
 ONLY_IMPORTED_BY = {
-    "httpx": {"client"},
+    "httpx": {"server.client"},
     "typer": {"cli"},
-    "rich": {"cli", "progress_display"},
+    "rich": {"cli", "applying.progress_display"},
     "click": {"cli"},
-    "yaml": {"yamlio"},
-    "deepdiff": {"diff"},
-    "jsonschema": {"schema"},
+    "yaml": {"desired.yamlio"},
+    "deepdiff": {"planning.diff"},
+    "jsonschema": {"validation.schema"},
 }
 CORE_FORBIDDEN = {"httpx", "typer", "rich", "click", "subprocess"}
-CORE_FORBIDDEN_INTERNAL = {"reconciler.cli", "reconciler.client", "reconciler.commands", "reconciler.devserver"}
+CORE_FORBIDDEN_INTERNAL = {"reconciler.cli", "reconciler.server.client", "reconciler.commands",
+                           "reconciler.server.devserver"}
+
+
+def layer_of(module: str) -> str | None:
+    parts = module.split(".")
+    for length in range(len(parts), -1, -1):
+        prefix = ".".join(parts[:length])
+        if prefix in LAYERS and (length or module == ""):
+            return LAYERS[prefix]
+    return None
 
 
 def _module_name(path: Path) -> str:
@@ -119,7 +111,7 @@ IMPORTS = _package_imports()
 
 
 def _is_core(module: str) -> bool:
-    return module.split(".")[0] in CORE
+    return layer_of(module) == "core"
 
 
 def test_the_import_collector_sees_every_kind_of_import() -> None:
@@ -156,7 +148,10 @@ def test_the_import_collector_sees_every_kind_of_import() -> None:
 
 
 def test_core_modules_exist() -> None:
-    assert {"spec", "desired", "diff", "plan", "planner", "redact", "live", "loading", "schema"} <= set(IMPORTS)
+    assert {
+        "desired.spec", "desired.state", "planning.diff", "planning.plan", "planning.planner", "redact",
+        "server.live", "desired.loading", "validation.schema",
+    } <= set(IMPORTS)
 
 
 @pytest.mark.parametrize("library", sorted(ONLY_IMPORTED_BY))
@@ -167,7 +162,13 @@ def test_library_is_imported_only_by_its_owner(library: str) -> None:
 
 @pytest.mark.parametrize(
     ("library", "owner"),
-    [("httpx", "client"), ("typer", "cli"), ("yaml", "yamlio"), ("deepdiff", "diff"), ("jsonschema", "schema")],
+    [
+        ("httpx", "server.client"),
+        ("typer", "cli"),
+        ("yaml", "desired.yamlio"),
+        ("deepdiff", "planning.diff"),
+        ("jsonschema", "validation.schema"),
+    ],
 )
 def test_owner_really_imports_its_library(library: str, owner: str) -> None:
     """Keeps the rules above from passing vacuously (a lazy import inside a function still counts)."""
@@ -197,8 +198,32 @@ def test_core_imports_no_edge_module() -> None:
 
 def test_every_module_has_a_layer() -> None:
     """A new module must be placed in CORE or EDGE, so that the rules above cover it."""
-    unplaced = sorted(module for module in IMPORTS if module.split(".")[0] not in (*CORE, *EDGE))
+    unplaced = sorted(module for module in IMPORTS if layer_of(module) is None)
     assert unplaced == []
+
+
+def test_every_module_lives_in_a_stage_package() -> None:
+    """The top level keeps what every stage shares (errors, JSON equality, redaction, settings) and the entry points."""
+    packages = {module.split(".")[0] for module in IMPORTS if "." in module}
+    top_level = sorted(module for module in IMPORTS if "." not in module and module not in packages)
+    assert top_level == ["", "__main__", "cli", "errors", "jsonvalues", "redact", "settings"]
+
+
+def _stage(module: str) -> str | None:
+    return next((stage for stage in STAGES if module == stage or module.startswith(stage + ".")), None)
+
+
+def test_no_stage_imports_a_later_stage() -> None:
+    offenders = []
+    for module, names in IMPORTS.items():
+        stage = _stage(module)
+        if stage is None:
+            continue
+        for name in names:
+            target = _stage(name.removeprefix("reconciler.")) if name.startswith("reconciler.") else None
+            if target is not None and STAGES.index(target) > STAGES.index(stage):
+                offenders.append(f"{module} -> {name}")
+    assert offenders == []
 
 
 def _internal_graph() -> dict[str, set[str]]:

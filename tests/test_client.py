@@ -9,10 +9,10 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from reconciler.client import LangGraphClient
 from reconciler.commands.base import PlanOptions, make_plan
-from reconciler.devserver import free_port
 from reconciler.errors import InvalidSpecError, ServerError, ServerUnreachableError
+from reconciler.server.client import LangGraphClient
+from reconciler.server.devserver import free_port
 from reconciler.settings import load_settings
 from tests.helpers import write_tree
 

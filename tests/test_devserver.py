@@ -1,4 +1,4 @@
-"""Integration tests of reconciler.devserver (the ephemeral `langgraph dev` server)."""
+"""Integration tests of reconciler.server.devserver (the ephemeral `langgraph dev` server)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from reconciler import devserver
-from reconciler.devserver import DevServerError, dev_server, find_langgraph_cli
+from reconciler.server import devserver
+from reconciler.server.devserver import DevServerError, dev_server, find_langgraph_cli
 from tests.helpers import REPO_ROOT, write_tree
 
 

@@ -8,9 +8,10 @@ import subprocess
 
 import pytest
 
-from reconciler import __version__, devserver
-from reconciler.devserver import DevServerError
-from reconciler.distribution import DISTRIBUTION, PIP_SPEC_VARIABLE, pip_spec, version
+from reconciler import __version__
+from reconciler.adoption.distribution import DISTRIBUTION, PIP_SPEC_VARIABLE, pip_spec, version
+from reconciler.server import devserver
+from reconciler.server.devserver import DevServerError
 from tests.helpers import REPO_ROOT
 
 # `pip install reconciler`, `reconciler[inmem]`, `reconciler==1.0`: the index's `reconciler` is another project.

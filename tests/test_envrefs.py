@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.envrefs import EnvRef
+from reconciler.desired.envrefs import EnvRef
+from reconciler.desired.loading import load_desired_state
+from reconciler.desired.yamlio import dump, parse_documents
 from reconciler.errors import PlanFileError
-from reconciler.loading import load_desired_state
-from reconciler.plan import Create, EnvBinding, Expected, Plan, read_plan_file, write_plan_file
-from reconciler.yamlio import dump, parse_documents
+from reconciler.planning.plan import Create, EnvBinding, Expected, Plan, read_plan_file, write_plan_file
 
 DOC = b"id: bot\ngraph_id: agent\ncontext:\n  endpoint: !env BOT_ENDPOINT\n  list: [!env A]\n"
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from reconciler.commands.base import load_and_check
+from reconciler.desired.loading import LoadResult, load_desired_state
+from reconciler.desired.spec import default_assistant_id
 from reconciler.errors import InvalidSpecError
-from reconciler.loading import LoadResult, load_desired_state
 from reconciler.settings import Settings
-from reconciler.spec import default_assistant_id
 from tests.helpers import REPO_ROOT, write_tree
 
 FIXTURE_SCHEMAS = REPO_ROOT / "tests" / "fixtures" / "schemas"

@@ -6,8 +6,8 @@ import io
 
 import pytest
 
-from reconciler.progress import NoProgress
-from reconciler.progress_display import TerminalProgress, progress_for_terminal
+from reconciler.applying.progress import NoProgress
+from reconciler.applying.progress_display import TerminalProgress, progress_for_terminal
 
 
 def test_without_a_terminal_nothing_is_drawn(monkeypatch: pytest.MonkeyPatch) -> None:

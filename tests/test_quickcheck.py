@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator, validators
 
-from reconciler.quickcheck import compile_check
-from reconciler.schema import GraphSchema
+from reconciler.validation.quickcheck import compile_check
+from reconciler.validation.schema import GraphSchema
 from tests.helpers import REPO_ROOT
 
 FORMATS = frozenset(Draft202012Validator.FORMAT_CHECKER.checkers)

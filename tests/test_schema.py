@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from reconciler.loading import load_desired_state
-from reconciler.locations import Path as FieldPath
-from reconciler.schema import (
+from reconciler.desired.loading import load_desired_state
+from reconciler.desired.locations import Path as FieldPath
+from reconciler.validation.schema import (
     GraphSchema,
     check_contexts,
     context_problems,

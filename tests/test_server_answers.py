@@ -15,8 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from reconciler.cli import app
-from reconciler.client import LangGraphClient
 from reconciler.errors import ReconcilerError, ServerError
+from reconciler.server.client import LangGraphClient
 from tests.helpers import REPO_ROOT, RunCli
 from tests.junkserver import Answer, JunkServer, Request, junk_server
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from reconciler.spec import (
+from reconciler.desired.spec import (
     ASSISTANT_ID_NAMESPACE,
     ID_KEY,
     OWNER_KEY,
@@ -113,7 +113,7 @@ def test_file_format_json_schema_for_editors() -> None:
 
 
 def test_committed_editor_schema_is_generated_from_the_models() -> None:
-    from reconciler.spec import file_format_json_schema_text
+    from reconciler.desired.spec import file_format_json_schema_text
     from tests.helpers import REPO_ROOT
 
     committed = (REPO_ROOT / "schemas" / "assistant.schema.json").read_text(encoding="utf-8")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from reconciler import yamlio
-from reconciler.locations import Position
-from reconciler.yamlio import Document, dump, read_documents
+from reconciler.desired import yamlio
+from reconciler.desired.locations import Position
+from reconciler.desired.yamlio import Document, dump, read_documents
 
 
 def _read(tmp_path: Path, content: str | bytes) -> tuple[list[Document], list[str]]:

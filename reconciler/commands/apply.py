@@ -13,11 +13,11 @@ from reconciler.redact import mask_url
 from reconciler.settings import Settings, request_timeout
 
 if TYPE_CHECKING:
-    from reconciler.client import LangGraphClient
-    from reconciler.live import LiveReader
-    from reconciler.plan import Plan
-    from reconciler.progress import Progress
-    from reconciler.report import ApplyReport
+    from reconciler.applying.progress import Progress
+    from reconciler.applying.report import ApplyReport
+    from reconciler.planning.plan import Plan
+    from reconciler.server.client import LangGraphClient
+    from reconciler.server.live import LiveReader
 
 
 def run(
@@ -29,7 +29,7 @@ def run(
     fmt: str,
     smoke: bool = True,
 ) -> int:
-    from reconciler.progress_display import close, progress_for_terminal
+    from reconciler.applying.progress_display import close, progress_for_terminal
 
     progress = progress_for_terminal()
     try:
@@ -49,8 +49,8 @@ def _run(
     smoke: bool,
     progress: Progress,
 ) -> int:
-    from reconciler.apply import apply_plan
-    from reconciler.progress_display import close
+    from reconciler.applying.apply import apply_plan
+    from reconciler.applying.progress_display import close
     from reconciler.render import render
 
     show = say if fmt == "text" else warn
@@ -94,7 +94,7 @@ def smoke_test(the_plan: Plan, report: ApplyReport, client: LangGraphClient, *, 
                ) -> ApplyReport:
     """The smoke phase after the writes: the declared cases of every written assistant, or (``--no-smoke``)
     the count of those not run."""
-    from reconciler.smoke_apply import run_smoke, skip_smoke, smoke_cases_written
+    from reconciler.applying.smoke_apply import run_smoke, skip_smoke, smoke_cases_written
 
     if not enabled:
         return skip_smoke(the_plan, report)
@@ -105,7 +105,7 @@ def smoke_test(the_plan: Plan, report: ApplyReport, client: LangGraphClient, *, 
 
 
 def _read_plan_for(settings: Settings, options: PlanOptions, planfile: Path) -> Plan:
-    from reconciler.plan import read_plan_file
+    from reconciler.planning.plan import read_plan_file
 
     if options.prune or options.only or options.commit or options.allow_delete_with_crons:
         raise SettingsError(
@@ -126,9 +126,9 @@ def _read_plan_for(settings: Settings, options: PlanOptions, planfile: Path) -> 
 def _admit(settings: Settings, options: PlanOptions, reviewed: Plan, client: LiveReader) -> None:
     """Refuse (exit 3, nothing written) a plan file that breaks the planner's invariants or is not what a
     fresh plan from the working tree gives now (``admission``)."""
-    from reconciler.admission import check_plan_file
-    from reconciler.apply import read_targets
-    from reconciler.schema import load_schemas
+    from reconciler.applying.apply import read_targets
+    from reconciler.planning.admission import check_plan_file
+    from reconciler.validation.schema import load_schemas
 
     same_shape = replace(
         options,

@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reconciler.desired import DesiredState
+from reconciler.desired.state import DesiredState
 from reconciler.errors import InvalidSpecError, ProblemsError, ReconcilerError, SettingsError
-from reconciler.schema import GraphSchema
 from reconciler.settings import Settings
+from reconciler.validation.schema import GraphSchema
 
 if TYPE_CHECKING:
-    from reconciler.client import LangGraphClient
-    from reconciler.live import LiveAssistant, LiveReader
-    from reconciler.plan import Plan
+    from reconciler.planning.plan import Plan
+    from reconciler.server.client import LangGraphClient
+    from reconciler.server.live import LiveAssistant, LiveReader
 
 
 def say(text: str) -> None:
@@ -80,9 +80,9 @@ def gc_paused() -> Iterator[None]:
 def load_and_check(settings: Settings, assistants_dir: Path | None = None, schemas_dir: Path | None = None
                    ) -> CheckedDesiredState:
     """Offline validation: the file format, then every context against its graph's schema."""
-    from reconciler.gitrepo import history_for
-    from reconciler.loading import load_desired_state
-    from reconciler.schema import check_contexts
+    from reconciler.desired.gitrepo import history_for
+    from reconciler.desired.loading import load_desired_state
+    from reconciler.validation.schema import check_contexts
 
     with gc_paused():
         loaded = load_desired_state(
@@ -125,7 +125,7 @@ def provenance_commit(settings: Settings, flag: str | None) -> str | None:
     the repository holding the desired files, when they have no uncommitted changes; None outside git."""
     import os
 
-    from reconciler import gitrepo
+    from reconciler.desired import gitrepo
 
     given = flag or os.environ.get(COMMIT_VARIABLE)
     if given:
@@ -151,8 +151,8 @@ def open_client(settings: Settings, url: str | None, parallelism: int | None = N
 
 def client_for(url: str, parallelism: int | None = None) -> LangGraphClient:
     """A client for ``url`` with the API key from the environment and a connection pool for ``parallelism``."""
-    from reconciler.client import LangGraphClient
-    from reconciler.live import DEFAULT_PARALLELISM
+    from reconciler.server.client import LangGraphClient
+    from reconciler.server.live import DEFAULT_PARALLELISM
     from reconciler.settings import api_key, request_timeout
 
     return LangGraphClient(
@@ -181,13 +181,13 @@ def _plan_from_files(settings: Settings, options: PlanOptions, client: LiveReade
 def _owner_search_ahead(client: LiveReader, owner: str) -> AbstractContextManager[None]:
     """The search for the managed assistants, sent before the files are read when the reader is the HTTP client:
     over a network its round trips then cost no waiting, and the server works while the files are checked."""
-    from reconciler.client import LangGraphClient
+    from reconciler.server.client import LangGraphClient
 
     return client.owner_search_ahead(owner) if isinstance(client, LangGraphClient) else nullcontext()
 
 
 def _plan_checked_files(settings: Settings, options: PlanOptions, client: LiveReader) -> PlannedFromFiles:
-    from reconciler.planner import PlanRequest, build_plan
+    from reconciler.planning.planner import PlanRequest, build_plan
 
     checked = load_and_check(settings)
     desired = checked.desired
@@ -221,8 +221,8 @@ def _without_numeric_pins(desired: DesiredState) -> DesiredState:
 def resolve_assistant_id(settings: Settings, spec_id: str, reader: LiveReader) -> str:
     """``spec_id`` as a UUID, else the assistant_id its file gives it, else the managed assistant carrying
     that ``reconciler/id`` (a spec no longer in the files), else the default id."""
-    from reconciler.loading import load_desired_state
-    from reconciler.spec import ID_KEY, default_assistant_id
+    from reconciler.desired.loading import load_desired_state
+    from reconciler.desired.spec import ID_KEY, default_assistant_id
 
     try:
         return str(uuid.UUID(spec_id))

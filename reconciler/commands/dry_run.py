@@ -8,22 +8,22 @@ from pathlib import Path
 from reconciler.commands.apply import smoke_test
 from reconciler.commands.base import PlanOptions, make_plan, say, warn
 from reconciler.errors import InvalidSpecError, SettingsError
-from reconciler.schema import serialise as serialise_schema
 from reconciler.settings import Settings
+from reconciler.validation.schema import serialise as serialise_schema
 
 
 def run(settings: Settings, config: Path) -> int:
     """The whole loop on an ephemeral local server started from the user's graphs: nothing remote."""
     import tempfile
 
-    from reconciler.apply import apply_plan
-    from reconciler.client import LangGraphClient
-    from reconciler.devserver import dev_server
-    from reconciler.gitrepo import history_for
-    from reconciler.live import GraphUnavailable
-    from reconciler.loading import load_desired_state
+    from reconciler.applying.apply import apply_plan
+    from reconciler.desired.gitrepo import history_for
+    from reconciler.desired.loading import load_desired_state
     from reconciler.render import render
-    from reconciler.schema import load_schemas, schema_file
+    from reconciler.server.client import LangGraphClient
+    from reconciler.server.devserver import dev_server
+    from reconciler.server.live import GraphUnavailable
+    from reconciler.validation.schema import load_schemas, schema_file
 
     loaded = load_desired_state(settings.assistants_dir, settings.overlay_dir, history_for(settings.root))
     if loaded.problems:

@@ -14,7 +14,7 @@ from reconciler.commands.base import find_assistant, open_client, say
 from reconciler.settings import Settings
 
 if TYPE_CHECKING:
-    from reconciler.live import LiveAssistant, LiveVersion
+    from reconciler.server.live import LiveAssistant, LiveVersion
 
 
 def run(settings: Settings, spec_id: str, url: str | None, fmt: str) -> int:
@@ -29,7 +29,7 @@ def run(settings: Settings, spec_id: str, url: str | None, fmt: str) -> int:
 
 def history_rows(versions: list[LiveVersion], live: LiveAssistant) -> list[dict[str, Any]]:
     """One row per version, newest first (the JSON shape of ``history --format json``)."""
-    from reconciler.semantics import commit_of, source_of
+    from reconciler.server.semantics import commit_of, source_of
 
     rows = []
     for version in sorted(versions, key=lambda v: -v.version):

@@ -10,7 +10,7 @@ from reconciler.settings import Settings
 
 def run(settings: Settings, url: str | None, graphs: tuple[str, ...], out_dir: Path | None) -> int:
     """One YAML file per live, non-system assistant of this owner or of none, ready to be adopted."""
-    from reconciler.importing import import_files
+    from reconciler.adoption.importing import import_files
 
     target = out_dir or settings.assistants_dir
     with open_client(settings, url) as client:

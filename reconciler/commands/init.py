@@ -14,8 +14,8 @@ from pathlib import Path
 
 from reconciler.commands.base import say, warn
 from reconciler.errors import SettingsError
-from reconciler.schema import GraphSchema
 from reconciler.settings import SETTINGS_FILE
+from reconciler.validation.schema import GraphSchema
 
 
 @dataclass(frozen=True)
@@ -45,12 +45,12 @@ def run(root: Path, options: InitOptions) -> int:
 
 def _planned_files(root: Path, git_root: Path | None, options: InitOptions, schemas: dict[str, GraphSchema]
                    ) -> dict[Path, str]:
-    from reconciler import scaffold
-    from reconciler.distribution import pip_spec
-    from reconciler.schema import schema_file
-    from reconciler.schema import serialise as serialise_schema
-    from reconciler.spec import file_format_json_schema_text
-    from reconciler.templates import WorkflowOptions, render_workflows
+    from reconciler.adoption import scaffold
+    from reconciler.adoption.distribution import pip_spec
+    from reconciler.adoption.templates import WorkflowOptions, render_workflows
+    from reconciler.desired.spec import file_format_json_schema_text
+    from reconciler.validation.schema import schema_file
+    from reconciler.validation.schema import serialise as serialise_schema
 
     files: dict[Path, str] = {
         root / SETTINGS_FILE: scaffold.settings_text(scaffold.owner_for((git_root or root).resolve().name)),
@@ -89,7 +89,7 @@ def _git_root(start: Path) -> Path | None:
 
 
 def _add_gitignore_entries(path: Path) -> None:
-    from reconciler.scaffold import GITIGNORE_ENTRIES
+    from reconciler.adoption.scaffold import GITIGNORE_ENTRIES
 
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     present = {line.strip() for line in text.splitlines()}

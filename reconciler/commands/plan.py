@@ -14,8 +14,8 @@ if TYPE_CHECKING:
 
 
 def run(settings: Settings, options: PlanOptions, *, out: Path | None, fmt: Format, detailed_exitcode: bool) -> int:
-    from reconciler.plan import write_plan_file
-    from reconciler.progress_display import close, progress_for_terminal
+    from reconciler.applying.progress_display import close, progress_for_terminal
+    from reconciler.planning.plan import write_plan_file
     from reconciler.render import render
 
     progress = progress_for_terminal()

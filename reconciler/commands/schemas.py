@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 from reconciler.commands.base import open_client, warn
 from reconciler.errors import SettingsError
-from reconciler.schema import GraphSchema
-from reconciler.schema import serialise as serialise_schema
 from reconciler.settings import Settings
+from reconciler.validation.schema import GraphSchema
+from reconciler.validation.schema import serialise as serialise_schema
 
 if TYPE_CHECKING:
-    from reconciler.client import LangGraphClient
+    from reconciler.server.client import LangGraphClient
 
 
 def pull(settings: Settings, url: str | None, graphs: tuple[str, ...], config: Path | None = None) -> int:
@@ -30,8 +30,8 @@ def pull(settings: Settings, url: str | None, graphs: tuple[str, ...], config: P
 
 def fetch_local(config: Path, graphs: tuple[str, ...] = ()) -> dict[str, GraphSchema]:
     """The schemas of the graphs in ``config``, from an ephemeral local in-memory server (stopped on return)."""
-    from reconciler.client import LangGraphClient
-    from reconciler.devserver import dev_server
+    from reconciler.server.client import LangGraphClient
+    from reconciler.server.devserver import dev_server
 
     if not config.is_file():
         raise SettingsError(f"{config} not found: pass --config with the langgraph.json that serves your graphs")
@@ -42,7 +42,7 @@ def fetch_local(config: Path, graphs: tuple[str, ...] = ()) -> dict[str, GraphSc
 
 def fetch(client: LangGraphClient, graphs: tuple[str, ...], *, where: str | None = None) -> dict[str, GraphSchema]:
     """The schemas of ``graphs`` (all served graphs when empty); an unknown graph is an error."""
-    from reconciler.live import GraphUnavailable
+    from reconciler.server.live import GraphUnavailable
 
     found: dict[str, GraphSchema] = {}
     for graph_id in list(graphs) or client.graph_ids():
@@ -54,7 +54,7 @@ def fetch(client: LangGraphClient, graphs: tuple[str, ...], *, where: str | None
 
 
 def write(schemas: dict[str, GraphSchema], schemas_dir: Path) -> None:
-    from reconciler.schema import schema_file
+    from reconciler.validation.schema import schema_file
 
     for graph_id, schema in schemas.items():
         path = schema_file(schemas_dir, graph_id)

@@ -15,7 +15,7 @@ from reconciler.settings import Settings
 
 
 def run(settings: Settings, ref: str, url: str | None, fmt: str) -> int:
-    from reconciler.impact import impact_of
+    from reconciler.planning.impact import impact_of
 
     with open_client(settings, url) as client:
         live = find_assistant(settings, ref, client)

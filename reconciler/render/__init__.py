@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from reconciler.plan import Plan
+from reconciler.planning.plan import Plan
 from reconciler.render import json, markdown, text
 
 Format = Literal["text", "markdown", "json"]

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.plan import Change, Repair, SetLatest, Update
+from reconciler.planning.plan import Change, Repair, SetLatest, Update
 from reconciler.redact import MASK, is_sensitive_path, mask
 
 CONTEXT_LINES = 3

@@ -3,8 +3,8 @@ and what uses an assistant that a delete removes. Plain text; each renderer esca
 
 from __future__ import annotations
 
-from reconciler.plan import Create, Delete, SetLatest, Update
-from reconciler.smoke import describe_case
+from reconciler.applying.smoke import describe_case
+from reconciler.planning.plan import Create, Delete, SetLatest, Update
 
 CRON_IDS = 10
 """How many cron ids a rendering lists."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any, assert_never
 
-from reconciler.plan import Change, Create, Delete, Plan, SetLatest, Update
+from reconciler.planning.plan import Change, Create, Delete, Plan, SetLatest, Update
 from reconciler.redact import mask, mask_url
 from reconciler.render.changes import is_sensitive
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import assert_never
 
-from reconciler.plan import ACTION_ORDER, Create, Delete, Plan, SetLatest, Update
+from reconciler.planning.plan import ACTION_ORDER, Create, Delete, Plan, SetLatest, Update
 from reconciler.redact import mask_url
 from reconciler.render.changes import (
     REPAIRS_HEADLINE,

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.desired import DesiredState, SpecSource
-from reconciler.live import LiveAssistant
-from reconciler.locations import Position, SourceMap
-from reconciler.planner import PlanRequest
-from reconciler.schema import GraphSchema
-from reconciler.spec import ID_KEY, OWNER_KEY, AssistantSpec, default_assistant_id
+from reconciler.desired.locations import Position, SourceMap
+from reconciler.desired.spec import ID_KEY, OWNER_KEY, AssistantSpec, default_assistant_id
+from reconciler.desired.state import DesiredState, SpecSource
+from reconciler.planning.planner import PlanRequest
+from reconciler.server.live import LiveAssistant
+from reconciler.validation.schema import GraphSchema
 from tests.core.memory import MemoryServer
 
 OWNER = "default"

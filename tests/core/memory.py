@@ -30,11 +30,11 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
+from reconciler.applying.smoke import RunResult
+from reconciler.desired.spec import OWNER_KEY
 from reconciler.errors import ServerError, ServerUnreachableError
-from reconciler.live import GraphUnavailable, LiveAssistant, LiveVersion
-from reconciler.schema import GraphSchema
-from reconciler.smoke import RunResult
-from reconciler.spec import OWNER_KEY
+from reconciler.server.live import GraphUnavailable, LiveAssistant, LiveVersion
+from reconciler.validation.schema import GraphSchema
 
 URL = "http://memory.test"
 SetLatestMode = Literal["correct", "keeps_context", "loses_context", "ignored"]

@@ -5,13 +5,13 @@ from typing import Any
 
 import pytest
 
-from reconciler.apply import apply_plan
+from reconciler.applying.apply import apply_plan
+from reconciler.applying.report import ApplyReport, Outcome
+from reconciler.desired.spec import AssistantSpec
 from reconciler.errors import OutcomeUnknownError, ServerError, ServerUnreachableError, StalePlanError
-from reconciler.live import LiveAssistant
-from reconciler.plan import Plan, Update
-from reconciler.planner import build_plan
-from reconciler.report import ApplyReport, Outcome
-from reconciler.spec import AssistantSpec
+from reconciler.planning.plan import Plan, Update
+from reconciler.planning.planner import build_plan
+from reconciler.server.live import LiveAssistant
 from tests.core.factories import OWNER, SCHEMAS, SERVER, aid, make_request, make_server, make_spec, owned
 from tests.core.memory import URL, MemoryServer, SetLatestMode
 
@@ -45,7 +45,7 @@ def seeded(server: MemoryServer, spec: AssistantSpec, **changed: Any) -> None:
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     delays: list[float] = []
-    monkeypatch.setattr("reconciler.apply.time.sleep", delays.append)
+    monkeypatch.setattr("reconciler.applying.apply.time.sleep", delays.append)
     return delays
 
 
@@ -376,7 +376,7 @@ def test_a_409_create_whose_existing_assistant_differs_fails_the_readback(monkey
     server = make_server()
     planned = plan(server, bot("new"))
     # Someone else's assistant appears at the id between the stale check and the create.
-    monkeypatch.setattr("reconciler.apply.check_not_stale", lambda plan, reader: None)
+    monkeypatch.setattr("reconciler.applying.apply.check_not_stale", lambda plan, reader: None)
     server.seed(aid("new"), {**bot("new").content(OWNER), "name": "someone else's"})
     (outcome,) = apply_plan(planned, server).outcomes
     assert (outcome.status, outcome.message) == (

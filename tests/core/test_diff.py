@@ -4,8 +4,9 @@ from typing import Any
 
 import pytest
 
-from reconciler.diff import added_paths, differing_paths, json_equal, same_content
-from reconciler.semantics import comparable
+from reconciler.jsonvalues import json_equal
+from reconciler.planning.diff import added_paths, differing_paths, same_content
+from reconciler.server.semantics import comparable
 
 BASE: dict[str, Any] = {
     "graph_id": "agent",

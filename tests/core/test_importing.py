@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler.importing import import_files, spec_document, spec_id_for
-from reconciler.loading import load_desired_state
-from reconciler.plan import Change, Update
-from reconciler.planner import PlanRequest, build_plan
-from reconciler.spec import ID_KEY, OWNER_KEY
+from reconciler.adoption.importing import import_files, spec_document, spec_id_for
+from reconciler.desired.loading import load_desired_state
+from reconciler.desired.spec import ID_KEY, OWNER_KEY
+from reconciler.planning.plan import Change, Update
+from reconciler.planning.planner import PlanRequest, build_plan
 from tests.core.factories import OWNER, SCHEMAS, SERVER, make_live, make_server, owned
 
 EXPLICIT = "11111111-1111-4111-8111-111111111111"

@@ -7,7 +7,17 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import PlanFileError
-from reconciler.plan import Change, Create, Delete, Expected, Plan, SetLatest, Update, read_plan_file, write_plan_file
+from reconciler.planning.plan import (
+    Change,
+    Create,
+    Delete,
+    Expected,
+    Plan,
+    SetLatest,
+    Update,
+    read_plan_file,
+    write_plan_file,
+)
 from tests.core.factories import SERVER, UPDATED_AT, aid
 
 SEEN = Expected(exists=True, version=2, updated_at=UPDATED_AT)
@@ -144,7 +154,7 @@ def test_missing_plan_file(tmp_path: Path) -> None:
 
 
 def test_smoke_cases_round_trip_through_the_plan_file(tmp_path: Path) -> None:
-    from reconciler.plan import Impact
+    from reconciler.planning.plan import Impact
     from tests.render.factories import make_create, make_delete, make_plan
 
     create = make_create("bot", smoke=({"input": {"text": "ping"}, "timeout": 5, "expect_contains": "pong"},))

@@ -4,14 +4,14 @@ from typing import Any
 
 import pytest
 
+from reconciler.desired.spec import DIGEST_KEY, ID_KEY, OWNER_KEY, AssistantSpec
 from reconciler.errors import PlanError
-from reconciler.live import LiveAssistant
-from reconciler.plan import Change, Create, Delete, Expected, Impact, Plan, Repair, SetLatest, Update
-from reconciler.planner import NUMERIC_PIN_HINT, build_plan, desired_digest
-from reconciler.schema import GraphSchema
-from reconciler.semantics import content_digest, with_provenance
-from reconciler.semantics import full_state_body as update_body
-from reconciler.spec import DIGEST_KEY, ID_KEY, OWNER_KEY, AssistantSpec
+from reconciler.planning.plan import Change, Create, Delete, Expected, Impact, Plan, Repair, SetLatest, Update
+from reconciler.planning.planner import NUMERIC_PIN_HINT, build_plan, desired_digest
+from reconciler.server.live import LiveAssistant
+from reconciler.server.semantics import content_digest, with_provenance
+from reconciler.server.semantics import full_state_body as update_body
+from reconciler.validation.schema import GraphSchema
 from tests.core.factories import OWNER, SERVER, aid, make_request, make_server, make_spec, owned
 from tests.core.memory import MemoryServer
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.diff import differing_paths, same_content
-from reconciler.semantics import commit_of, content_digest, source_of, with_provenance
-from reconciler.spec import COMMIT_KEY, DIGEST_KEY
+from reconciler.desired.spec import COMMIT_KEY, DIGEST_KEY
+from reconciler.planning.diff import differing_paths, same_content
+from reconciler.server.semantics import commit_of, content_digest, source_of, with_provenance
 
 SHA = "4f2a9c1" + "0" * 33
 CONTENT: dict[str, Any] = {

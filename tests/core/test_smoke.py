@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from reconciler.apply import apply_plan
-from reconciler.plan import Plan
-from reconciler.planner import build_plan
-from reconciler.report import ApplyReport
-from reconciler.smoke import RunResult, describe_case, output_text, verdict
-from reconciler.smoke_apply import run_smoke, skip_smoke
-from reconciler.spec import AssistantSpec, SmokeCaseSpec
+from reconciler.applying.apply import apply_plan
+from reconciler.applying.report import ApplyReport
+from reconciler.applying.smoke import RunResult, describe_case, output_text, verdict
+from reconciler.applying.smoke_apply import run_smoke, skip_smoke
+from reconciler.desired.spec import AssistantSpec, SmokeCaseSpec
+from reconciler.planning.plan import Plan
+from reconciler.planning.planner import build_plan
 from tests.core.factories import make_request, make_server, make_spec
 from tests.core.memory import MemoryServer, SetLatestMode
 

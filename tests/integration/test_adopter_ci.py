@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 import pytest
 
-from reconciler.devserver import dev_server
+from reconciler.server.devserver import dev_server
 from tests.ci_runner import JobResult, load_workflow, run_job
 from tests.helpers import REPO_ROOT
 

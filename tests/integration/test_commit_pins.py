@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.devserver import dev_server
+from reconciler.server.devserver import dev_server
 from tests.helpers import REPO_ROOT, commit_all
 from tests.integration.conftest import Repo
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reconciler.apply import apply_plan
-from reconciler.client import LangGraphClient
+from reconciler.applying.apply import apply_plan
 from reconciler.commands.base import PlanOptions, make_plan
-from reconciler.plan import Plan
+from reconciler.planning.plan import Plan
+from reconciler.server.client import LangGraphClient
 from reconciler.settings import load_settings
 from tests.integration.conftest import Repo
 

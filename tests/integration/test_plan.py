@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from reconciler.spec import default_assistant_id
+from reconciler.desired.spec import default_assistant_id
 from tests.helpers import REPO_ROOT
 from tests.integration.conftest import Repo
 

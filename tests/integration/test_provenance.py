@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.semantics import content_digest
+from reconciler.server.semantics import content_digest
 from tests.helpers import commit_all
 from tests.integration.conftest import Repo
 

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from reconciler.apply import apply_plan
-from reconciler.client import LangGraphClient
+from reconciler.applying.apply import apply_plan
 from reconciler.commands.base import PlanOptions, make_plan
-from reconciler.plan import Plan
+from reconciler.planning.plan import Plan
+from reconciler.server.client import LangGraphClient
 from reconciler.settings import load_settings
 from tests.integration.conftest import Repo
 
@@ -110,7 +110,7 @@ def test_the_owner_search_is_sent_before_the_files_are_read(repo: Repo, monkeypa
     watching = SearchWatchingTransport()
     with LangGraphClient(repo.url, transport=watching) as client:
         plan_and_apply(repo, client)
-    from reconciler.documents import read_all_documents as read
+    from reconciler.desired.documents import read_all_documents as read
 
     seen_while_reading: list[bool] = []
 
@@ -118,7 +118,7 @@ def test_the_owner_search_is_sent_before_the_files_are_read(repo: Repo, monkeypa
         seen_while_reading.append(watching.owner_search_sent.wait(timeout=10))
         return read(directory)
 
-    monkeypatch.setattr("reconciler.loading.read_all_documents", read_after_the_search_left)
+    monkeypatch.setattr("reconciler.desired.loading.read_all_documents", read_after_the_search_left)
     watching = SearchWatchingTransport()
     with LangGraphClient(repo.url, transport=watching) as client:
         plan = make_plan(load_settings(repo.root), PlanOptions(url=repo.url), client)

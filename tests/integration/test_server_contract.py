@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from reconciler.client import LangGraphClient
 from reconciler.errors import ServerError
-from reconciler.live import LiveAssistant, LiveWriter
+from reconciler.server.client import LangGraphClient
+from reconciler.server.live import LiveAssistant, LiveWriter
 from tests.core.factories import SCHEMAS
 from tests.core.memory import MemoryServer
 

@@ -8,12 +8,12 @@ import json
 import httpx
 import pytest
 
-from reconciler.apply import apply_plan
-from reconciler.client import LangGraphClient
+from reconciler.applying.apply import apply_plan
+from reconciler.applying.smoke_apply import run_smoke
 from reconciler.commands.base import PlanOptions, make_plan
+from reconciler.desired.spec import default_assistant_id
+from reconciler.server.client import LangGraphClient
 from reconciler.settings import load_settings
-from reconciler.smoke_apply import run_smoke
-from reconciler.spec import default_assistant_id
 from tests.helpers import REPO_ROOT
 from tests.integration.conftest import Repo
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.apply import apply_plan
-from reconciler.client import LangGraphClient
+from reconciler.applying.apply import apply_plan
+from reconciler.desired.spec import AssistantSpec
 from reconciler.errors import PlanError
-from reconciler.plan import Plan
-from reconciler.planner import PlanRequest, build_plan
-from reconciler.schema import load_schemas
-from reconciler.spec import AssistantSpec
+from reconciler.planning.plan import Plan
+from reconciler.planning.planner import PlanRequest, build_plan
+from reconciler.server.client import LangGraphClient
+from reconciler.validation.schema import load_schemas
 from tests.core.factories import make_desired
 from tests.helpers import REPO_ROOT
 from tests.integration.conftest import OWNER, Repo

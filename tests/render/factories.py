@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from reconciler.plan import Change, Create, Delete, Expected, Impact, Plan, Repair, SetLatest, Update
-from reconciler.spec import SmokeCaseSpec
+from reconciler.desired.spec import SmokeCaseSpec
+from reconciler.planning.plan import Change, Create, Delete, Expected, Impact, Plan, Repair, SetLatest, Update
 
 SERVER = "http://127.0.0.1:2124"
 _NAMESPACE = uuid.UUID("5b3e1c2a-9f0d-4e8a-8c71-2d4f6a9b0e13")

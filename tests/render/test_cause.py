@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from reconciler.plan import Plan
+from reconciler.planning.plan import Plan
 from reconciler.render import render
 from tests.render.factories import UPDATED_AT, change, make_plan, make_set_latest, make_update
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from reconciler.plan import Plan
+from reconciler.planning.plan import Plan
 from reconciler.render import render
 from tests.render.factories import change, make_create, make_delete, make_plan, make_set_latest, make_update
 

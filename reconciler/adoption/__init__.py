@@ -1,0 +1,3 @@
+"""Bringing an app under reconciler: the files ``init`` writes, ``import``, the workflow templates and the
+distribution name.
+"""

@@ -1,0 +1,121 @@
+"""Live assistants -> YAML files in assistants.d (the inverse of loading), to adopt what already runs.
+
+Each file names the assistant's ``assistant_id`` explicitly and carries all of its content but no
+ownership keys, so the next plan shows only the adoption (ownership metadata added) and nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from reconciler.desired.envrefs import EnvRef
+from reconciler.desired.spec import ID_KEY, RESERVED_METADATA_PREFIX
+from reconciler.desired.yamlio import dump
+from reconciler.redact import looks_secret
+from reconciler.server.live import LiveAssistant
+
+_NOT_ID_CHARS = re.compile(r"[^a-z0-9._-]+")
+_NOT_VARIABLE_CHARS = re.compile(r"[^A-Z0-9_]+")
+
+
+def spec_document(assistant: LiveAssistant, spec_id: str) -> dict[str, Any]:
+    content = assistant.content()
+    document: dict[str, Any] = {
+        "id": spec_id,
+        "graph_id": assistant.graph_id,
+        "assistant_id": assistant.assistant_id,
+        "name": assistant.name if assistant.name is not None else spec_id,
+    }
+    optional = {
+        "description": assistant.description,
+        "context": content["context"],
+        "config": content["config"],
+        "metadata": {
+            k: v for k, v in content["metadata"].items() if not k.startswith(RESERVED_METADATA_PREFIX) and v is not None
+        },
+    }
+    document.update({key: value for key, value in optional.items() if value})
+    for field_name in ("context", "metadata"):
+        if field_name in document:
+            document[field_name] = _secrets_as_env(document[field_name], (spec_id, field_name))
+    return document
+
+
+def _secrets_as_env(value: Any, path: tuple[str, ...], *, secret: bool = False) -> Any:
+    """Secret-looking string values (by key name) as ``!env`` references, never written to git in plain text."""
+    if isinstance(value, dict):
+        return {k: _secrets_as_env(v, (*path, str(k)), secret=secret or looks_secret(str(k))) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_secrets_as_env(v, (*path, str(i)), secret=secret) for i, v in enumerate(value)]
+    if secret and isinstance(value, str) and value:
+        return EnvRef(_variable_name(path))
+    return value
+
+
+def _variable_name(path: tuple[str, ...]) -> str:
+    """``("support-bot", "context", "openai_api_key")`` -> ``SUPPORT_BOT_OPENAI_API_KEY``."""
+    parts = [path[0], *path[2:]] if len(path) > 2 else list(path)
+    name = _NOT_VARIABLE_CHARS.sub("_", "_".join(parts).upper()).strip("_")
+    return name if name and not name[0].isdigit() else f"V_{name}"
+
+
+def env_variables(document: Any) -> list[str]:
+    """The names of the ``!env`` references in an imported document."""
+    if isinstance(document, EnvRef):
+        return [document.name]
+    if isinstance(document, dict):
+        return [name for value in document.values() for name in env_variables(value)]
+    if isinstance(document, list):
+        return [name for value in document for name in env_variables(value)]
+    return []
+
+
+def spec_id_for(assistant: LiveAssistant, taken: set[str]) -> str:
+    """A valid, unused spec id (it is also the file name): the server's values are never trusted as paths."""
+    managed_as = assistant.metadata.get(ID_KEY)
+    wanted = managed_as if isinstance(managed_as, str) else (assistant.name or "")
+    base = _NOT_ID_CHARS.sub("-", wanted.lower()).strip("-._")[:90] or f"assistant-{assistant.assistant_id[:8]}"
+    candidate, counter = base, 2
+    while candidate in taken:
+        candidate, counter = f"{base}-{counter}", counter + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _taken_ids(out_dir: Path) -> set[str]:
+    """File names and ids already declared in ``out_dir``, so an import never collides with either."""
+    from reconciler.desired.documents import read_all_documents, yaml_files
+
+    if not out_dir.is_dir():
+        return set()
+    documents, _ = read_all_documents(out_dir)
+    ids = {d.value["id"] for d in documents if isinstance(d.value, dict) and isinstance(d.value.get("id"), str)}
+    return ids | {path.stem for path in yaml_files(out_dir)}
+
+
+def import_files(
+    assistants: list[LiveAssistant], out_dir: Path, owner: str, variables: list[str] | None = None
+) -> tuple[list[Path], list[str]]:
+    """Write a file per importable assistant; existing files are never overwritten. The names of the
+    environment variables the files read (``!env``, for secret-looking values) are added to ``variables``."""
+    written: list[Path] = []
+    skipped: list[str] = []
+    taken = _taken_ids(out_dir)
+    for assistant in sorted(assistants, key=lambda a: (a.name or "", a.assistant_id)):
+        if assistant.is_system:
+            continue
+        if assistant.owner is not None:
+            whose = "already managed" if assistant.owner == owner else f"managed by owner {assistant.owner!r}"
+            skipped.append(f"{assistant.assistant_id} ({assistant.name}): {whose}")
+            continue
+        spec_id = spec_id_for(assistant, taken)
+        path = out_dir / f"{spec_id}.yaml"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        document = spec_document(assistant, spec_id)
+        path.write_text(dump(document), encoding="utf-8")
+        if variables is not None:
+            variables.extend(env_variables(document))
+        written.append(path)
+    return written, skipped

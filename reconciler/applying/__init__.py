@@ -1,0 +1,1 @@
+"""Executing a Plan: writes, verification, smoke cases, the apply report and progress."""

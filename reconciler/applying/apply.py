@@ -1,0 +1,368 @@
+"""Executes a Plan through a LiveWriter: refuses a stale plan, writes in order, proves every write landed.
+
+Before the first write every action's ``expected`` is checked against the server (one owner search, one
+batch for the rest); if anything moved, nothing is written (StalePlanError). Phases run in order (creates,
+updates, set_latests, deletes), ``parallelism`` writes at a time inside a phase; the first failure stops
+further writes, and the report says what was applied and what was not, so that the next plan shows exactly
+the remainder.
+
+A write's response is the row the server stored: it is compared with what was intended, and read again only
+where the response cannot show it (after a delete, after a 409 or a transient failure).
+
+Apply makes only the writes the plan lists (a set_latest's repairs included), and never sends a PATCH again
+whose outcome is unknown. A last verification pass re-reads everything written, so that a report without
+failures means the server matched the plan when apply finished.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, assert_never
+
+from reconciler.applying.progress import NO_PROGRESS, Progress
+from reconciler.applying.report import ApplyReport, Outcome
+from reconciler.desired.locations import format_path
+from reconciler.errors import (
+    OutcomeUnknownError,
+    ReconcilerError,
+    ServerError,
+    ServerUnreachableError,
+    StalePlanError,
+)
+from reconciler.planning.admission import moved_since_plan
+from reconciler.planning.diff import differing_paths, same_content
+from reconciler.planning.plan import ACTION_ORDER, Action, Create, Delete, Expected, Plan, SetLatest, Update
+from reconciler.server.live import DEFAULT_PARALLELISM, LiveAssistant, LiveReader, LiveWriter
+from reconciler.server.semantics import created_content, is_outcome_unknown_status, is_transient_status
+
+UPDATE_ATTEMPTS = 3
+DEFAULT_SETTLE = 30.0
+"""Seconds apply waits for a write whose outcome is unknown to show (the CLI uses RECONCILER_TIMEOUT)."""
+POLL_INTERVAL = 0.2
+
+
+class _WriteFailed(Exception):
+    pass
+
+
+def read_targets(plan: Plan, reader: LiveReader) -> dict[str, LiveAssistant | None]:
+    """The live assistant at every action's ``assistant_id``: one owner search, one batch for the rest."""
+    owned = {a.assistant_id: a for a in reader.list_owned(plan.owner)}
+    others = reader.find([a.assistant_id for a in plan.actions if a.assistant_id not in owned])
+    return {action.assistant_id: owned.get(action.assistant_id) or others.get(action.assistant_id)
+            for action in plan.actions}
+
+
+def check_not_stale(plan: Plan, reader: LiveReader) -> None:
+    """Raise StalePlanError naming every assistant that is not as the plan saw it."""
+    live = read_targets(plan, reader)
+    moved = []
+    for action in plan.actions:
+        difference = moved_since_plan(action, live[action.assistant_id])
+        if difference:
+            moved.append(f"{action.id}: {difference}")
+    if moved:
+        raise StalePlanError(moved)
+
+
+def apply_plan(
+    plan: Plan,
+    writer: LiveWriter,
+    *,
+    parallelism: int = DEFAULT_PARALLELISM,
+    on_outcome: Callable[[Outcome], None] | None = None,
+    progress: Progress = NO_PROGRESS,
+    settle: float = DEFAULT_SETTLE,
+) -> ApplyReport:
+    """Check for staleness, write phase by phase, then verify everything written once more; never raises
+    for a failed write (see the report). ``settle``: seconds to wait for a write whose outcome is unknown."""
+    check_not_stale(plan, writer)
+    executor = _Executor(writer, settle)
+    done: list[tuple[Action, Outcome]] = []
+    failed = threading.Event()
+    for phase in ACTION_ORDER:
+        actions = [a for a in plan.actions if a.action == phase]
+        if actions:
+            outcomes = _run_phase(executor, phase, actions, failed, parallelism, on_outcome, progress)
+            done.extend(zip(actions, outcomes, strict=True))
+    return ApplyReport(server=plan.server, outcomes=final_check(plan.owner, done, writer))
+
+
+def _run_phase(
+    executor: _Executor,
+    phase: str,
+    actions: list[Action],
+    failed: threading.Event,
+    parallelism: int,
+    on_outcome: Callable[[Outcome], None] | None,
+    progress: Progress,
+) -> list[Outcome]:
+    """Every action of one phase, ``parallelism`` at a time; outcomes in plan order, each reported (to
+    ``on_outcome``) as soon as it and all before it are known."""
+    progress.begin(_PHASE_LABELS[phase], len(actions))
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(actions)))) as pool:
+            outcomes = []
+            for outcome in pool.map(lambda a: _run_one(executor, a, failed, progress), actions):
+                outcomes.append(outcome)
+                if on_outcome is not None:
+                    on_outcome(outcome)
+            return outcomes
+    finally:
+        progress.end()
+
+
+_PHASE_LABELS = {"create": "creating", "update": "updating", "set_latest": "re-activating", "delete": "deleting"}
+
+
+def _run_one(executor: _Executor, action: Action, failed: threading.Event, progress: Progress) -> Outcome:
+    if failed.is_set():
+        outcome = Outcome.of(action, "not_attempted", message="stopped after an earlier failure")
+    else:
+        try:
+            outcome = executor.run(action)
+        except (_WriteFailed, ReconcilerError) as exc:
+            failed.set()
+            outcome = Outcome.of(action, "failed", message=str(exc))
+    progress.step(failed=outcome.status not in ("applied", "repaired"))
+    return outcome
+
+
+# --- the verification pass ----------------------------------------------------------------------------
+
+
+def final_check(owner: str, done: list[tuple[Action, Outcome]], reader: LiveReader) -> tuple[Outcome, ...]:
+    """Every write verified once more after the last one: a request that landed late (after its client gave
+    up on it) can undo an earlier write. One owner search, a get only for what it does not show; an outcome
+    that no longer holds becomes a failure, so that success means the server matched the plan at the end."""
+    written = [(action, outcome) for action, outcome in done if outcome.status in ("applied", "repaired")]
+    if not written:
+        return tuple(outcome for _, outcome in done)
+    try:
+        owned = {a.assistant_id: a for a in reader.list_owned(owner)}
+    except ReconcilerError as exc:
+        return tuple(_unverified(outcome, str(exc)) for _, outcome in done)
+    checked = []
+    for action, outcome in done:
+        if outcome.status in ("applied", "repaired"):
+            problem = _still_holds(action, outcome, owned, reader)
+            outcome = outcome if problem is None else _unverified(outcome, problem)
+        checked.append(outcome)
+    return tuple(checked)
+
+
+def _still_holds(
+    action: Action, outcome: Outcome, owned: dict[str, LiveAssistant], reader: LiveReader
+) -> str | None:
+    if isinstance(action, Delete):
+        return "the assistant is back" if action.assistant_id in owned else None
+    try:
+        live = owned.get(action.assistant_id) or reader.get(action.assistant_id)
+    except ReconcilerError as exc:
+        return str(exc)
+    if live is None:
+        return "the assistant is gone"
+    intended = _intended(action)
+    if not same_content(intended, live.content()):
+        return f"these fields differ from what was written: {_differing(intended, live)}"
+    pinned = isinstance(action, SetLatest) and action.reason == "pin"
+    if (pinned or isinstance(action, Create | Update)) and live.version != outcome.version:
+        return f"the active version is now {live.version}, not {outcome.version}"
+    return None
+
+
+def _intended(action: Create | Update | SetLatest) -> dict[str, Any]:
+    match action:
+        case Create():
+            return created_content(action.body)
+        case Update():
+            return action.body
+        case SetLatest():
+            return action.content
+        case _:
+            assert_never(action)
+
+
+def _unverified(outcome: Outcome, problem: str) -> Outcome:
+    message = (
+        f"verified when written, but at the end of the apply {problem} (a request that had timed out may "
+        "have landed late); run `reconciler plan` to see the server as it is now"
+    )
+    return outcome.model_copy(update={"status": "failed", "message": message})
+
+
+# --- the writes -----------------------------------------------------------------------------------------
+
+
+class _Executor:
+    def __init__(self, writer: LiveWriter, settle: float) -> None:
+        self.writer = writer
+        self.settle = settle
+
+    def run(self, action: Action) -> Outcome:
+        match action:
+            case Create():
+                return self._create(action)
+            case Update():
+                return self._update(action)
+            case SetLatest():
+                return self._set_latest(action)
+            case Delete():
+                return self._delete(action)
+            case _:
+                assert_never(action)
+
+    def _create(self, action: Create) -> Outcome:
+        intended = created_content(action.body)
+        try:
+            live = self.writer.create(action.body)
+            note = ""
+        except ServerError as exc:
+            if exc.status != 409:
+                raise
+            live = self._read(action)
+            note = "it already existed (an earlier attempt landed)"
+        _verify(intended, live)
+        return Outcome.of(action, "applied", version=live.version, message=note)
+
+    def _update(self, action: Update) -> Outcome:
+        live = self._write_once(action, action.body, action.expected)
+        return Outcome.of(action, "applied", version=live.version)
+
+    def _write_once(self, action: Action, body: dict[str, Any], before: Expected) -> LiveAssistant:
+        """PATCH ``body`` over the row ``before`` (what the stale check or the previous write saw) so that at
+        most one version results. After an answered transient failure (5xx, 429, connection refused) a re-read
+        decides: landed, or untouched and sent again. After a failure that may have reached the server
+        unanswered (a timeout, a dropped connection, a 504) the outcome is unknown: the PATCH is never sent
+        again; apply waits for it to show (``_await_outcome``). Returns the stored row, verified."""
+        for attempt in range(UPDATE_ATTEMPTS):
+            try:
+                return _verify(body, self.writer.update(action.assistant_id, body))
+            except ServerError as exc:
+                if _outcome_unknown(exc):
+                    return self._await_outcome(action, body, before, exc)
+                if not _is_transient(exc):
+                    raise
+                now = self._read(action)
+                if _moved(now, before):
+                    return _landed_or_diverged(body, now, exc)
+                if attempt == UPDATE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.25 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def _await_outcome(self, action: Action, body: dict[str, Any], before: Expected, error: ServerError
+                       ) -> LiveAssistant:
+        """Re-read until the unanswered PATCH shows, or ``settle`` seconds have passed: then fail honestly."""
+        deadline = time.monotonic() + self.settle
+        while True:
+            now = self._read_quietly(action)
+            if now is not None and _moved(now, before):
+                return _landed_or_diverged(body, now, error)
+            if time.monotonic() >= deadline:
+                raise _WriteFailed(
+                    f"{error}; outcome unknown: the update may have reached the server and may still land. It was "
+                    f"not sent again; after {self.settle:g}s it has not shown (still version {before.version}). "
+                    f"`reconciler plan` shows whether it landed (no change for {action.id}) or not (the update again)"
+                )
+            time.sleep(min(POLL_INTERVAL, self.settle))
+
+    def _set_latest(self, action: SetLatest) -> Outcome:
+        live = self.writer.set_latest(action.assistant_id, action.version)
+        if _is_active(action, live):
+            return Outcome.of(action, "applied", version=live.version)
+        left_behind = _differing(action.content, live) or f"the active version ({live.version})"
+        if not action.repairs:
+            raise _WriteFailed(
+                f"set_latest left these fields behind: {left_behind}; the plan lists no repair, so none was made"
+            )
+        return self._repair(action, live, left_behind)
+
+    def _repair(self, action: SetLatest, live: LiveAssistant, left_behind: str) -> Outcome:
+        """The repair writes the plan lists (``SetLatest.repairs``), in order; nothing else."""
+        done = []
+        for repair in action.repairs:
+            if repair.action == "update":
+                live = self._write_once(action, action.content, _seen(live))
+                planned = "" if live.version == repair.version else f" (planned as version {repair.version})"
+                done.append(f"wrote version {live.version}{planned} with version {action.version}'s content")
+            else:
+                live = self.writer.set_latest(action.assistant_id, repair.version)
+                done.append(f"re-activated version {repair.version}")
+        final = action.repairs[-1]
+        if final.action == "set_latest" and live.version != final.version:
+            raise _WriteFailed(f"the server does not honour pin {action.version}: active version is {live.version}")
+        if not same_content(action.content, live.content()):
+            raise _WriteFailed(
+                f"the server does not honour {action.reason} {action.version}: these fields differ from version "
+                f"{action.version}'s: {_differing(action.content, live)}"
+            )
+        message = f"set_latest left these fields behind: {left_behind}; repaired as planned: {'; '.join(done)}"
+        return Outcome.of(action, "repaired", version=live.version, message=message)
+
+    def _delete(self, action: Delete) -> Outcome:
+        try:
+            self.writer.delete(action.assistant_id)
+        except ServerError as exc:
+            if exc.status != 404:
+                raise
+        if self.writer.get(action.assistant_id) is not None:
+            raise _WriteFailed("the assistant is still there after the delete")
+        return Outcome.of(action, "applied")
+
+    def _read(self, action: Action) -> LiveAssistant:
+        live = self.writer.get(action.assistant_id)
+        if live is None:
+            raise _WriteFailed(f"assistant {action.assistant_id} is not on the server")
+        return live
+
+    def _read_quietly(self, action: Action) -> LiveAssistant | None:
+        """A read while waiting for an outcome: a failed read is one more reason to keep waiting."""
+        try:
+            return self._read(action)
+        except ReconcilerError:
+            return None
+
+
+def _verify(intended: dict[str, Any], live: LiveAssistant) -> LiveAssistant:
+    """``live`` (a write's response, or a read after it) if it holds what was intended."""
+    if not same_content(intended, live.content()):
+        raise _WriteFailed(f"the server stored something else than was sent; these fields differ: "
+                           f"{_differing(intended, live)}")
+    return live
+
+
+def _seen(live: LiveAssistant) -> Expected:
+    return Expected(exists=True, version=live.version, updated_at=live.updated_at)
+
+
+def _landed_or_diverged(body: dict[str, Any], now: LiveAssistant, error: ServerError) -> LiveAssistant:
+    if same_content(body, now.content()):
+        return now  # the attempt that seemed to fail had landed
+    raise _WriteFailed(
+        f"{error}; the server is now at version {now.version}, and these fields differ from what was sent: "
+        f"{_differing(body, now)}"
+    )
+
+
+def _is_active(action: SetLatest, live: LiveAssistant) -> bool:
+    return live.version == action.version and same_content(action.content, live.content())
+
+
+def _moved(now: LiveAssistant, before: Expected) -> bool:
+    return now.version != before.version or now.updated_at != before.updated_at
+
+
+def _outcome_unknown(error: ServerError) -> bool:
+    return isinstance(error, OutcomeUnknownError) or is_outcome_unknown_status(error.status)
+
+
+def _is_transient(error: ServerError) -> bool:
+    return isinstance(error, ServerUnreachableError) or is_transient_status(error.status)
+
+
+def _differing(intended: dict[str, Any], live: LiveAssistant) -> str:
+    return ", ".join(format_path(path) for path, _, _ in differing_paths(intended, live.content()))

@@ -1,0 +1,184 @@
+"""The smoke phase of apply: after the writes, run each written assistant's declared cases against it, and
+switch it back when one fails.
+
+Only cases the plan carries are run (a run can cost money), only for actions whose write landed, in plan
+order, stopping at an assistant's first failing case. Switching back means:
+- after an update or a set_latest: the version active before this apply is made active again with
+  ``set_latest`` and read back; where the server's set_latest leaves fields behind (the in-memory runtime
+  keeps ``context``), that version's content is written first and set_latest repeated, so that the version
+  AND its content are the old ones;
+- after a create: there was no previous version, so the assistant this apply created is deleted (the plan
+  saw no assistant at that id, and it still carries this owner and the version that was tested).
+Nothing is switched back when the server moved on since the write (another writer): the report says so.
+A rollback that fails is reported with what the server has now; either way apply exits 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from reconciler.applying.report import ApplyReport, SmokeOutcome
+from reconciler.applying.smoke import SmokeRunner, verdict
+from reconciler.desired.locations import format_path
+from reconciler.errors import ReconcilerError, ServerError
+from reconciler.planning.diff import differing_paths, same_content
+from reconciler.planning.plan import Create, Plan, SetLatest, Update
+from reconciler.server.live import LiveAssistant, LiveWriter
+from reconciler.server.semantics import full_state_body
+
+Written = Create | Update | SetLatest
+
+
+class _RollbackFailed(Exception):
+    pass
+
+
+def smoke_cases_written(plan: Plan, report: ApplyReport) -> list[tuple[Written, int]]:
+    """The actions with smoke cases whose write landed, each with the version it made active."""
+    landed = {
+        (o.action, o.assistant_id): o.version for o in report.outcomes if o.status in ("applied", "repaired")
+    }
+    found = []
+    for action in plan.actions:
+        if isinstance(action, Create | Update | SetLatest) and action.smoke_cases:
+            version = landed.get((action.action, action.assistant_id))
+            if version is not None:
+                found.append((action, version))
+    return found
+
+
+def skip_smoke(plan: Plan, report: ApplyReport) -> ApplyReport:
+    """``--no-smoke``: the report counts the cases it did not run."""
+    skipped = sum(len(action.smoke_cases) for action, _ in smoke_cases_written(plan, report))
+    return report.model_copy(update={"smoke_skipped": skipped})
+
+
+def run_smoke(
+    plan: Plan,
+    report: ApplyReport,
+    client: SmokeClient,
+    *,
+    on_outcome: Callable[[SmokeOutcome], None] | None = None,
+) -> ApplyReport:
+    """The report with one SmokeOutcome per written assistant that declares cases."""
+    results = []
+    for action, version in smoke_cases_written(plan, report):
+        outcome = _Smoke(client, plan.owner).run(action, version)
+        results.append(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome)
+    return report.model_copy(update={"smoke": tuple(results)})
+
+
+class SmokeClient(LiveWriter, SmokeRunner, Protocol):
+    """A writer that can also run assistants (``client.LangGraphClient``)."""
+
+
+class _Smoke:
+    def __init__(self, client: SmokeClient, owner: str) -> None:
+        self.client = client
+        self.owner = owner
+
+    def run(self, action: Written, version: int) -> SmokeOutcome:
+        for index, case in enumerate(action.smoke_cases, 1):
+            result = self.client.run_wait(action.assistant_id, dict(case.input), case.timeout)
+            reason = verdict(case, result)
+            if reason is not None:
+                return self._switch_back(action, version, index, f"case {index}: {reason}")
+        return _outcome(action, "passed", version, len(action.smoke_cases))
+
+    def _switch_back(self, action: Written, version: int, cases: int, reason: str) -> SmokeOutcome:
+        try:
+            done = self._roll_back(action, version)
+        except (_RollbackFailed, ReconcilerError) as exc:
+            state = self._state(action, version)
+            return _outcome(action, "rollback_failed", version, cases, reason, f"rollback failed: {exc}; {state}")
+        return _outcome(action, "rolled_back", version, cases, reason, done)
+
+    def _roll_back(self, action: Written, version: int) -> str:
+        live = self.client.get(action.assistant_id)
+        if live is None:
+            raise _RollbackFailed("the assistant is no longer on the server")
+        if live.version != version:
+            raise _RollbackFailed(
+                f"the server moved on to version {live.version} since apply wrote version {version}; not touching it"
+            )
+        if isinstance(action, Create):
+            return self._delete_created(action, live)
+        previous = action.expected.version
+        if previous is None:
+            raise _RollbackFailed("the plan does not say which version was active before")
+        return self._reactivate(action, previous)
+
+    def _delete_created(self, action: Create, live: LiveAssistant) -> str:
+        if live.owner != self.owner:
+            raise _RollbackFailed(f"it is owned by {live.owner!r}, not {self.owner!r}; not deleting it")
+        try:
+            self.client.delete(action.assistant_id)
+        except ServerError as exc:
+            if exc.status != 404:
+                raise
+        if self.client.get(action.assistant_id) is not None:
+            raise _RollbackFailed("the assistant is still there after the delete")
+        return "deleted the assistant this apply created (it did not exist before)"
+
+    def _reactivate(self, action: Written, previous: int) -> str:
+        target = next((v for v in self.client.versions(action.assistant_id) if v.version == previous), None)
+        if target is None:
+            raise _RollbackFailed(f"version {previous} no longer exists")
+        wanted = target.content()
+        self.client.set_latest(action.assistant_id, previous)
+        live = self._read(action)
+        if live.version == previous and same_content(wanted, live.content()):
+            return f"version {previous} is active again (verified)"
+        left_behind = _differing(wanted, live)
+        # The in-memory runtime's set_latest keeps the newer context: write the old content, then re-activate.
+        self.client.update(action.assistant_id, full_state_body(wanted, live.content()))
+        self.client.set_latest(action.assistant_id, previous)
+        live = self._read(action)
+        if live.version == previous and same_content(wanted, live.content()):
+            return (
+                f"version {previous} is active again (verified; the server's set_latest left {left_behind} "
+                "behind, so its content was written first)"
+            )
+        raise _RollbackFailed(
+            f"after set_latest({previous}) the active version is {live.version} and these fields differ from "
+            f"version {previous}'s: {_differing(wanted, live) or 'none'}"
+        )
+
+    def _read(self, action: Written) -> LiveAssistant:
+        live = self.client.get(action.assistant_id)
+        if live is None:
+            raise _RollbackFailed("the assistant is no longer on the server")
+        return live
+
+    def _state(self, action: Written, tested: int) -> str:
+        """What the server has now, for a rollback that failed."""
+        try:
+            live = self.client.get(action.assistant_id)
+        except ReconcilerError as exc:
+            return f"the server's state is unknown ({exc})"
+        if live is None:
+            return "the server has no assistant at that id"
+        return f"the server has version {live.version} active; the smoke cases failed on version {tested}"
+
+
+def _outcome(
+    action: Written, status: str, version: int, cases: int, reason: str = "", rollback: str = ""
+) -> SmokeOutcome:
+    return SmokeOutcome.model_validate(
+        {
+            "id": action.id,
+            "assistant_id": action.assistant_id,
+            "status": status,
+            "version": version,
+            "cases": cases,
+            "reason": reason,
+            "rollback": rollback,
+        }
+    )
+
+
+def _differing(intended: dict[str, object], live: LiveAssistant) -> str:
+    return ", ".join(format_path(path) for path, _, _ in differing_paths(intended, live.content()))

@@ -1,0 +1,3 @@
+"""The desired state: YAML files in assistants.d (and environment overlays, pins, `!env`) -> validated
+``DesiredState``.
+"""

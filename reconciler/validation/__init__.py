@@ -1,0 +1,1 @@
+"""Offline checks of each context against its graph's committed JSON Schema."""
