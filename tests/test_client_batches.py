@@ -11,7 +11,8 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from reconciler.server.client import LangGraphClient, retry_after
+from reconciler.server.client import LangGraphClient
+from reconciler.server.http import retry_after
 
 ROW = {"graph_id": "agent", "version": 1, "metadata": {}, "name": "a"}
 
@@ -23,7 +24,7 @@ def _client(handler: httpx.MockTransport, parallelism: int = 4) -> LangGraphClie
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     delays: list[float] = []
-    monkeypatch.setattr("reconciler.server.client.time.sleep", delays.append)
+    monkeypatch.setattr("reconciler.server.http.time.sleep", delays.append)
     return delays
 
 

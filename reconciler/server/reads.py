@@ -1,0 +1,217 @@
+"""The reads of the LangGraph assistants API: paged searches, single assistants, versions, graph schemas,
+the batches of them a plan needs, and what a delete would touch (crons, threads).
+
+``find`` for many ids lists the ids on the server, 1,000 per page, when that takes fewer requests than a GET
+per id. Every read is safe to repeat, so every read is retried.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from reconciler.applying.progress import Progress
+from reconciler.desired.spec import OWNER_KEY
+from reconciler.server.batches import SearchAhead, concurrently
+from reconciler.server.http import HttpSession
+from reconciler.server.live import GraphUnavailable, LiveAssistant, LiveVersion
+from reconciler.server.semantics import SYSTEM_CREATOR
+from reconciler.validation.schema import GraphSchema
+
+PAGE_SIZE = 1000
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class AssistantReads:
+    """The LiveReader half of the client (and the reads of ``impact``)."""
+
+    _session: HttpSession
+    parallelism: int
+    progress: Progress
+    _ahead: SearchAhead[LiveAssistant] | None = None
+
+    def list_owned(self, owner: str) -> list[LiveAssistant]:
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead.key == owner:
+            return ahead.result()
+        return self._search_owned(owner)
+
+    @contextmanager
+    def owner_search_ahead(self, owner: str) -> Iterator[None]:
+        """Inside the block, the first ``list_owned(owner)`` answers with a search sent on entering it, from a
+        thread: its round trips and the server's work overlap with what the caller does meanwhile (reading
+        its files). A failure of that search is raised by ``list_owned``, as if it had been sent then; a search
+        nobody asked for is dropped."""
+        ahead: SearchAhead[LiveAssistant] = SearchAhead(owner)
+        thread = threading.Thread(target=ahead.run, args=(self._search_owned,), name="owner-search", daemon=True)
+        self._ahead = ahead
+        thread.start()
+        try:
+            yield
+        finally:
+            self._ahead = None
+
+    def _search_owned(self, owner: str) -> list[LiveAssistant]:
+        return self._paged("/assistants/search", {"metadata": {OWNER_KEY: owner}}, LiveAssistant, "assistants")
+
+    def get(self, assistant_id: str) -> LiveAssistant | None:
+        response = self._session.request("GET", f"/assistants/{assistant_id}", retry=True, allow=(404,))
+        if response.status_code == 404:
+            return None
+        answers = self._session.answers
+        return answers.model(response, answers.json(response), LiveAssistant, "an assistant")
+
+    def versions(self, assistant_id: str) -> list[LiveVersion]:
+        rows = self._paged(f"/assistants/{assistant_id}/versions", {}, LiveVersion, "versions")
+        return sorted(rows, key=lambda v: -v.version)
+
+    def graph_schema(self, graph_id: str) -> GraphSchema | GraphUnavailable:
+        """Read through the graph's system assistant (its config is empty), else through any assistant of
+        the graph: the schema is the graph's, and a deleted system assistant only returns on restart."""
+        system = self._one_assistant_of(graph_id, {"metadata": {"created_by": SYSTEM_CREATOR}})
+        if system is None:
+            return GraphUnavailable(graph_id, served=False)
+        source = system or self._one_assistant_of(graph_id, {})
+        if not source:
+            return GraphUnavailable(graph_id, served=True)
+        response = self._session.request("GET", f"/assistants/{source[0]}/schemas", retry=True)
+        answers = self._session.answers
+        schemas = answers.model(response, answers.json(response), _Schemas, "the graph's schemas")
+        return GraphSchema(graph_id, schemas.context_schema, schemas.config_schema)
+
+    def graph_ids(self) -> list[str]:
+        """Every graph that has an assistant on the server (each served graph has its system assistant
+        unless someone deleted it)."""
+        return sorted({assistant.graph_id for assistant in self.list_all()})
+
+    def list_all(self, graph_id: str | None = None) -> list[LiveAssistant]:
+        return self._paged("/assistants/search", {"graph_id": graph_id} if graph_id else {}, LiveAssistant,
+                           "assistants")
+
+    def _one_assistant_of(self, graph_id: str, search: dict[str, Any]) -> list[str] | None:
+        """The id of one assistant of the graph matching ``search`` (an empty list when there is none), or
+        None when the server does not serve the graph: search answers 404 for an unknown graph_id."""
+        body = {**search, "graph_id": graph_id, "limit": 1}
+        response = self._session.request("POST", "/assistants/search", json=body, retry=True, allow=(404,))
+        if response.status_code == 404:
+            return None
+        return [row.assistant_id for row in self._session.answers.rows(response, LiveAssistant, "assistants")]
+
+    def find(self, assistant_ids: Collection[str]) -> dict[str, LiveAssistant]:
+        """The assistants among ``assistant_ids`` that exist. A GET per id, concurrently, when that takes
+        fewer requests than listing every id on the server (one count, then pages of 1,000 ids)."""
+        wanted = list(dict.fromkeys(assistant_ids))
+        if len(wanted) > self.parallelism:
+            existing = self._scan_ids_if_cheaper(len(wanted))
+            if existing is not None:
+                wanted = [assistant_id for assistant_id in wanted if assistant_id in existing]
+        found = self._concurrently("reading assistants", self.get, wanted)
+        return {assistant_id: live for assistant_id, live in zip(wanted, found, strict=True) if live is not None}
+
+    def versions_of(self, assistant_ids: Collection[str]) -> dict[str, list[LiveVersion]]:
+        wanted = list(dict.fromkeys(assistant_ids))
+        return dict(zip(wanted, self._concurrently("reading versions", self.versions, wanted), strict=True))
+
+    def graph_schemas(self, graph_ids: Collection[str]) -> dict[str, GraphSchema | GraphUnavailable]:
+        wanted = list(dict.fromkeys(graph_ids))
+        return dict(zip(wanted, self._concurrently("reading graph schemas", self.graph_schema, wanted), strict=True))
+
+    def count(self) -> int:
+        """How many assistants the server holds (all owners, system assistants included)."""
+        response = self._session.request("POST", "/assistants/count", json={}, retry=True)
+        return self._session.answers.count(response, "a count")
+
+    # --- impact of a delete ----------------------------------------------------------------------------
+
+    def crons_using(self, assistant_id: str) -> list[str]:
+        """Ids of the crons scheduled on the assistant (``POST /runs/crons/search``, all pages)."""
+        body = {"assistant_id": assistant_id, "select": ["cron_id"]}
+        rows = self._paged("/runs/crons/search", body, _CronRow, "crons")
+        return sorted(row.cron_id for row in rows)
+
+    def threads_count(self, assistant_id: str) -> int:
+        """Threads that ran the assistant: the server stamps ``metadata.assistant_id`` on a thread's runs."""
+        body = {"metadata": {"assistant_id": assistant_id}}
+        response = self._session.request("POST", "/threads/count", json=body, retry=True)
+        return self._session.answers.count(response, "a count of threads")
+
+    # --- batches and pages ------------------------------------------------------------------------------
+
+    def _scan_ids_if_cheaper(self, wanted: int) -> set[str] | None:
+        """Every assistant id on the server, when listing them costs fewer requests than ``wanted`` GETs;
+        None when it does not, or when the number of assistants changed during the scan (offset pages over
+        a changing set can skip rows: the caller then asks for each id instead)."""
+        total = self.count()
+        pages = math.ceil(total / PAGE_SIZE)
+        if 1 + pages + 1 >= wanted:
+            return None
+        offsets = [page * PAGE_SIZE for page in range(pages)]
+        chunks = self._concurrently("listing assistant ids", self._id_page, offsets)
+        if self.count() != total:
+            return None
+        return {row.assistant_id for chunk in chunks for row in chunk}
+
+    def _id_page(self, offset: int) -> list[_Id]:
+        body = {"select": ["assistant_id"], "limit": PAGE_SIZE, "offset": offset, "sort_by": "assistant_id",
+                "sort_order": "asc"}
+        response = self._session.request("POST", "/assistants/search", json=body, retry=True)
+        return self._session.answers.rows(response, _Id, "assistant ids")
+
+    def _concurrently(self, phase: str, call: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        return concurrently(self.progress, self.parallelism, phase, call, items)
+
+    def _paged(self, path: str, body: dict[str, Any], model: type[M], what: str) -> list[M]:
+        self.progress.begin(f"reading {what}", None)
+        try:
+            return self._all_pages(path, body, model, what)
+        finally:
+            self.progress.end()
+
+    def _all_pages(self, path: str, body: dict[str, Any], model: type[M], what: str) -> list[M]:
+        answers = self._session.answers
+        rows: list[M] = []
+        offset = 0
+        previous: list[M] | None = None
+        while True:
+            page_body = {**body, "limit": PAGE_SIZE, "offset": offset}
+            response = self._session.request("POST", path, json=page_body, retry=True)
+            page = answers.rows(response, model, what, first_index=len(rows))
+            self.progress.step()
+            if previous is not None and page and page == previous:
+                raise answers.unexpected(response, f"the page at offset {offset} repeats the previous one")
+            rows.extend(page)
+            next_offset = answers.next_offset(response, offset)
+            if next_offset is not None and page:
+                offset = next_offset
+            elif len(page) == PAGE_SIZE and next_offset is None and "x-pagination-total" not in response.headers:
+                offset += PAGE_SIZE
+            else:
+                return rows
+            previous = page
+
+
+class _Id(BaseModel):
+    """A search row with ``select: ["assistant_id"]``."""
+
+    assistant_id: str
+
+
+class _CronRow(BaseModel):
+    """A row of ``POST /runs/crons/search`` with ``select: [cron_id]``."""
+
+    cron_id: str
+
+
+class _Schemas(BaseModel):
+    """``GET /assistants/{id}/schemas``: the parts the reconciler reads."""
+
+    context_schema: dict[str, Any] | None = None
+    config_schema: dict[str, Any] | None = None
