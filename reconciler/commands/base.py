@@ -187,7 +187,8 @@ def _owner_search_ahead(client: LiveReader, owner: str) -> AbstractContextManage
 
 
 def _plan_checked_files(settings: Settings, options: PlanOptions, client: LiveReader) -> PlannedFromFiles:
-    from reconciler.planning.planner import PlanRequest, build_plan
+    from reconciler.planning.planner import build_plan
+    from reconciler.planning.request import PlanRequest
 
     checked = load_and_check(settings)
     desired = checked.desired

@@ -8,7 +8,7 @@ from typing import Any
 from reconciler.desired.locations import Position, SourceMap
 from reconciler.desired.spec import ID_KEY, OWNER_KEY, AssistantSpec, default_assistant_id
 from reconciler.desired.state import DesiredState, SpecSource
-from reconciler.planning.planner import PlanRequest
+from reconciler.planning.request import PlanRequest
 from reconciler.server.live import LiveAssistant
 from reconciler.validation.schema import GraphSchema
 from tests.core.memory import MemoryServer

@@ -6,7 +6,8 @@ from reconciler.adoption.importing import import_files, spec_document, spec_id_f
 from reconciler.desired.loading import load_desired_state
 from reconciler.desired.spec import ID_KEY, OWNER_KEY
 from reconciler.planning.plan import Change, Update
-from reconciler.planning.planner import PlanRequest, build_plan
+from reconciler.planning.planner import build_plan
+from reconciler.planning.request import PlanRequest
 from tests.core.factories import OWNER, SCHEMAS, SERVER, make_live, make_server, owned
 
 EXPLICIT = "11111111-1111-4111-8111-111111111111"

@@ -7,7 +7,9 @@ import pytest
 from reconciler.desired.spec import DIGEST_KEY, ID_KEY, OWNER_KEY, AssistantSpec
 from reconciler.errors import PlanError
 from reconciler.planning.plan import Change, Create, Delete, Expected, Impact, Plan, Repair, SetLatest, Update
-from reconciler.planning.planner import NUMERIC_PIN_HINT, build_plan, desired_digest
+from reconciler.planning.planner import build_plan
+from reconciler.planning.request import desired_digest
+from reconciler.planning.spec_planner import NUMERIC_PIN_HINT
 from reconciler.server.live import LiveAssistant
 from reconciler.server.semantics import content_digest, with_provenance
 from reconciler.server.semantics import full_state_body as update_body

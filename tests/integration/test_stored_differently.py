@@ -11,7 +11,8 @@ from reconciler.applying.apply import apply_plan
 from reconciler.desired.spec import AssistantSpec
 from reconciler.errors import PlanError
 from reconciler.planning.plan import Plan
-from reconciler.planning.planner import PlanRequest, build_plan
+from reconciler.planning.planner import build_plan
+from reconciler.planning.request import PlanRequest
 from reconciler.server.client import LangGraphClient
 from reconciler.validation.schema import load_schemas
 from tests.core.factories import make_desired
