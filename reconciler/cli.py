@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-import types
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Annotated
 
 import typer
 
+from reconciler.commands.startup import skip_httpx_command_line_tool
 from reconciler.errors import ReconcilerError
 from reconciler.settings import Settings
 
@@ -371,21 +371,10 @@ def dry_run(
     _run(lambda: command.run(_settings(env), _config(config)))
 
 
-def _skip_httpx_command_line_tool() -> None:
-    """httpx imports its own command-line tool on import when rich and click are installed (typer brings both):
-    some 80 modules, a tenth of a second of every run, never used by this process. An empty stand-in takes its
-    place. Only here, in the process the ``reconciler`` command owns: code importing ``reconciler.server.client`` as a
-    library keeps httpx whole."""
-    if "httpx" not in sys.modules and "httpx._main" not in sys.modules:
-        stand_in = types.ModuleType("httpx._main")
-        stand_in.main = lambda: None  # type: ignore[attr-defined]
-        sys.modules["httpx._main"] = stand_in
-
-
 def main() -> None:
     """The console entry point. A usage error (unknown command or flag, bad value, missing argument) exits 1
     with the usage message: typer's own 2 is what ``plan --detailed-exitcode`` means by "changes present"."""
-    _skip_httpx_command_line_tool()
+    skip_httpx_command_line_tool()
     try:
         code = app(standalone_mode=False)
     except typer.TyperException as error:  # every usage error, shown as typer shows it

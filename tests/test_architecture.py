@@ -43,6 +43,7 @@ LAYERS = {
     "adoption": "edge",
     "adoption.scaffold": "core",
     "commands": "edge",
+    "commands.startup": "edge",
     "settings": "edge",
     "cli": "edge",
     "": "edge",
