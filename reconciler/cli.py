@@ -21,7 +21,7 @@ import typer
 from reconciler.errors import ReconcilerError
 from reconciler.settings import Settings
 
-HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+HELP_OPTIONS = {"help_option_names": ["--help", "-h"]}
 """``-h`` as well as ``--help``, on the group and (inherited by click) on every command."""
 
 app = typer.Typer(
