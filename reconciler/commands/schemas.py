@@ -63,3 +63,8 @@ def write(schemas: dict[str, GraphSchema], schemas_dir: Path) -> None:
         changed = not path.is_file() or path.read_text(encoding="utf-8") != text
         path.write_text(text, encoding="utf-8")
         warn(f"{'wrote' if changed else 'unchanged'} {path}")
+    # The editor schema offers each graph's context keys: it follows the graph schemas it is built from.
+    from reconciler.validation.editor_schema import write_editor_schema
+
+    path, changed = write_editor_schema(schemas_dir)
+    warn(f"{'wrote' if changed else 'unchanged'} {path}")
