@@ -52,7 +52,7 @@ bench-latency: install
 	$(BIN)/python bench/latency_benchmark.py
 
 assistant-schema: install
-	$(BIN)/python -c "from pathlib import Path; from reconciler.validation.editor_schema import write_editor_schema as w; w(Path('schemas'))"
+	$(BIN)/python -c "from pathlib import Path; from reconciler.commands.schemas import write_editor_schema as w; w(Path('schemas'))"
 
 # This repository's workflows are the templates `reconciler init` writes, installing from this checkout.
 workflows: install

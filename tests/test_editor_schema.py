@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from reconciler.validation.editor_schema import editor_schema, editor_schema_text_for, write_editor_schema
+from reconciler.commands.schemas import write_editor_schema
+from reconciler.validation.editor_schema import editor_schema, editor_schema_text_for
 from reconciler.validation.schema import load_schemas
 from tests.helpers import REPO_ROOT
 

@@ -52,7 +52,7 @@ def _masked_content(settings: Settings, live: LiveAssistant) -> dict[str, Any]:
     content = live.content()
     context = {k: mask(v, sensitive=k in secret_keys or looks_secret(k)) for k, v in content["context"].items()}
     return {
-        "description": content["description"],
+        "description": mask(content["description"]),
         "context": context,
         "config": mask(content["config"]),
         "metadata": mask(content["metadata"]),

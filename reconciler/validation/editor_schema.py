@@ -61,16 +61,6 @@ def editor_schema_text_for(schemas_dir: Path) -> str:
     return editor_schema_text(found)
 
 
-def write_editor_schema(schemas_dir: Path) -> tuple[Path, bool]:
-    """Regenerate ``schemas_dir/assistant.schema.json``; the path and whether it changed."""
-    path = schemas_dir / "assistant.schema.json"
-    text = editor_schema_text_for(schemas_dir)
-    changed = not path.is_file() or path.read_text(encoding="utf-8") != text
-    if changed:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return path, changed
-
 
 def _pointer_token(name: str) -> str:
     return name.replace("~", "~0").replace("/", "~1")
