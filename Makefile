@@ -52,8 +52,7 @@ bench-latency: install
 	$(BIN)/python bench/latency_benchmark.py
 
 assistant-schema: install
-	$(BIN)/python -c "from reconciler.desired.spec import file_format_json_schema_text as t; print(t(), end='')" \
-		> schemas/assistant.schema.json
+	$(BIN)/python -c "from pathlib import Path; from reconciler.commands.schemas import write_editor_schema as w; w(Path('schemas'))"
 
 # This repository's workflows are the templates `reconciler init` writes, installing from this checkout.
 workflows: install

@@ -11,7 +11,7 @@ repo with N specs, and measures, through the proxy, side by side:
 - the naive langgraph-sdk loop over a second set of N specs: per spec ``get``, then ``create`` when missing or
   ``update`` when it differs; and its no-op check (``get`` + ``get_versions`` per spec).
 For each: wall time, HTTP requests (counted by the proxy), requests per assistant, and the most requests in flight.
-It prints a Markdown table for the README.
+It prints a Markdown table for docs/speed.md.
 """
 
 from __future__ import annotations

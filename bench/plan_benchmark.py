@@ -9,7 +9,7 @@ with reconciler's own plan + apply (parallelism 8), then times a plan that has n
 reconciler in-process, the reconciler CLI as a process (interpreter start-up and imports included, byte-compiled
 as an installed package is), and the naive langgraph-sdk loop (``assistants.get`` + ``assistants.get_versions``
 per spec). Above ``--naive-sample`` assistants the naive loop runs over an even sample of the specs and its time is
-extrapolated to N (the output says so). It prints a Markdown table for the README.
+extrapolated to N (the output says so). It prints a Markdown table for docs/speed.md.
 """
 
 from __future__ import annotations

@@ -21,15 +21,22 @@ from reconciler.commands.startup import skip_httpx_command_line_tool
 from reconciler.errors import ReconcilerError
 from reconciler.settings import Settings
 
+HELP_OPTIONS = {"help_option_names": ["--help", "-h"]}
+"""``-h`` as well as ``--help``, on the group and (inherited by click) on every command."""
+
 app = typer.Typer(
     help="GitOps for LangGraph assistants: validate, plan and apply assistants.d/ against a server.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
     rich_markup_mode=None,
+    context_settings=HELP_OPTIONS,
 )
 schemas_app = typer.Typer(
-    help="Graph schemas committed under schemas/graphs/.", no_args_is_help=True, rich_markup_mode=None
+    help="Graph schemas committed under schemas/graphs/.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    context_settings=HELP_OPTIONS,
 )
 app.add_typer(schemas_app, name="schemas")
 
@@ -65,7 +72,9 @@ SchemasOption = Annotated[
 ]
 EnvOption = Annotated[
     str | None,
-    typer.Option("--env", metavar="ENV", help="Environment in reconciler.yaml (URL, owner, overlays)."),
+    typer.Option(
+        "--env", metavar="ENV", help="Environment in reconciler.yaml (URL, owner, overlays; default: $RECONCILER_ENV)."
+    ),
 ]
 UrlOption = Annotated[
     str | None,
@@ -160,7 +169,7 @@ def _run(command: Callable[[], int]) -> None:
 def _settings(env: str | None) -> Settings:
     from reconciler.settings import find_root, load_settings
 
-    return load_settings(find_root(Path(".")), env)
+    return load_settings(find_root(Path(".")), env, env_default=True)
 
 
 def _config(config: Path | None) -> Path:
@@ -218,8 +227,9 @@ def environments(
 ) -> None:
     """List the environments of reconciler.yaml (or only the ENVs named, each of which must exist)."""
     from reconciler.commands import environments as command
+    from reconciler.settings import find_root, load_settings
 
-    _run(lambda: command.run(_settings(None), tuple(names or ()), fmt.value))
+    _run(lambda: command.run(load_settings(find_root(Path("."))), tuple(names or ()), fmt.value))
 
 
 @app.command()

@@ -2,7 +2,7 @@
 
 A value is secret when the graph's schema marks its context key ``writeOnly`` / ``format: password``, or
 when a key on its path has a secret's name (``looks_secret``: the rules are in
-the README's "Secrets" section). A URL's password and secret-looking query parameters are masked wherever
+docs/security.md). A URL's password and secret-looking query parameters are masked wherever
 a URL is printed (``mask_url``), and values known to be secret (the API key) are scrubbed from any text a
 server sends back (``scrub``).
 """

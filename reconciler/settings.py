@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictStr, ValidationError
 
@@ -68,8 +68,10 @@ class Settings:
         environment_url = self.project.environments[self.environment].url if self.environment else None
         url = flag or environment_url or os.environ.get("RECONCILER_URL") or self.project.url
         if not url:
+            with_url = [name for name, entry in sorted(self.project.environments.items()) if entry.url]
+            choose = f"--env NAME (environments with a url: {', '.join(with_url)}), " if with_url else ""
             raise SettingsError(
-                "no server URL: pass --url, set RECONCILER_URL, or set `url` in reconciler.yaml"
+                f"no server URL: pass --url, {choose}set RECONCILER_URL, or set `url` in reconciler.yaml"
             )
         return check_url(url)
 
@@ -137,12 +139,27 @@ def find_root(start: Path = Path(".")) -> Path:
     return start
 
 
-def load_settings(root: Path = Path("."), environment: str | None = None) -> Settings:
+ENVIRONMENT_VARIABLE = "RECONCILER_ENV"
+"""The default of ``--env``: a shell or CI job set up for one environment need not repeat it on every command."""
+
+NO_COLOR_VARIABLE = "NO_COLOR"
+
+
+def colour_wanted(stream: TextIO) -> bool:
+    """ANSI colour only on a terminal, and never when ``NO_COLOR`` has any non-empty value (no-color.org)."""
+    return stream.isatty() and not os.environ.get(NO_COLOR_VARIABLE)
+
+
+def load_settings(root: Path = Path("."), environment: str | None = None, *, env_default: bool = False) -> Settings:
+    """``env_default``: without an ``environment``, take ``RECONCILER_ENV`` (commands that have ``--env``)."""
     path = root / SETTINGS_FILE
     project = _read_project(path) if path.is_file() else ProjectSettings()
+    named_by = "--env"
+    if environment is None and env_default and os.environ.get(ENVIRONMENT_VARIABLE):
+        environment, named_by = os.environ[ENVIRONMENT_VARIABLE], ENVIRONMENT_VARIABLE
     if environment is not None and environment not in project.environments:
         known = ", ".join(sorted(project.environments)) or "none defined"
-        raise SettingsError(f"unknown environment {environment!r} (environments in {path}: {known})")
+        raise SettingsError(f"unknown environment {environment!r} ({named_by}; environments in {path}: {known})")
     return Settings(project=project, root=root, environment=environment)
 
 

@@ -16,7 +16,7 @@ import pytest
 from tests.helpers import REPO_ROOT, RunCli
 from tests.servers import LiveServer, live_server, selected_runtimes
 
-_STRIPPED_ENV = ("LANGGRAPH_API_KEY", "LANGSMITH_API_KEY", "RECONCILER_URL")
+_STRIPPED_ENV = ("LANGGRAPH_API_KEY", "LANGSMITH_API_KEY", "RECONCILER_URL", "RECONCILER_ENV", "NO_COLOR")
 _PAGE = 1000
 _SYSTEM = {"created_by": "system"}
 _SYSTEM_ROWS = pytest.StashKey[list[dict[str, Any]]]()

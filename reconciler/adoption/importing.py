@@ -2,6 +2,7 @@
 
 Each file names the assistant's ``assistant_id`` explicitly and carries all of its content but no
 ownership keys, so the next plan shows only the adoption (ownership metadata added) and nothing else.
+Importing again writes nothing new: an assistant a file in the folder already declares is left to that file.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.desired.envrefs import EnvRef
-from reconciler.desired.spec import ID_KEY, RESERVED_METADATA_PREFIX
+from reconciler.desired.spec import ID_KEY, RESERVED_METADATA_PREFIX, default_assistant_id
 from reconciler.desired.yamlio import dump
 from reconciler.redact import looks_secret
 from reconciler.server.live import LiveAssistant
@@ -22,6 +23,12 @@ _NOT_VARIABLE_CHARS = re.compile(r"[^A-Z0-9_]+")
 
 def spec_document(assistant: LiveAssistant, spec_id: str) -> dict[str, Any]:
     content = assistant.content()
+    if not content["context"]:
+        # A server that does not mirror ``config.configurable`` into ``context`` keeps the assistant's settings
+        # only there; the file format has no ``configurable`` (it is ``context``), so read them as the context.
+        configurable = assistant.config.get("configurable")
+        if isinstance(configurable, dict):
+            content["context"] = dict(configurable)
     document: dict[str, Any] = {
         "id": spec_id,
         "graph_id": assistant.graph_id,
@@ -84,15 +91,25 @@ def spec_id_for(assistant: LiveAssistant, taken: set[str]) -> str:
     return candidate
 
 
-def _taken_ids(out_dir: Path) -> set[str]:
-    """File names and ids already declared in ``out_dir``, so an import never collides with either."""
+def _declared(out_dir: Path) -> tuple[set[str], dict[str, str]]:
+    """The file names and ids already taken in ``out_dir`` (so an import never collides with either), and the
+    assistant ids its files declare, each with the file that does (so an import never declares one twice)."""
     from reconciler.desired.documents import read_all_documents, yaml_files
 
     if not out_dir.is_dir():
-        return set()
+        return set(), {}
     documents, _ = read_all_documents(out_dir)
-    ids = {d.value["id"] for d in documents if isinstance(d.value, dict) and isinstance(d.value.get("id"), str)}
-    return ids | {path.stem for path in yaml_files(out_dir)}
+    taken = {path.stem for path in yaml_files(out_dir)}
+    declared: dict[str, str] = {}
+    for document in documents:
+        spec_id = document.value.get("id") if isinstance(document.value, dict) else None
+        if not isinstance(spec_id, str):
+            continue
+        taken.add(spec_id)
+        explicit = document.value.get("assistant_id")
+        assistant_id = explicit.lower() if isinstance(explicit, str) else default_assistant_id(spec_id)
+        declared.setdefault(assistant_id, document.file)
+    return taken, declared
 
 
 def import_files(
@@ -102,9 +119,13 @@ def import_files(
     environment variables the files read (``!env``, for secret-looking values) are added to ``variables``."""
     written: list[Path] = []
     skipped: list[str] = []
-    taken = _taken_ids(out_dir)
+    taken, declared = _declared(out_dir)
     for assistant in sorted(assistants, key=lambda a: (a.name or "", a.assistant_id)):
         if assistant.is_system:
+            continue
+        declared_in = declared.get(assistant.assistant_id)
+        if declared_in is not None:
+            skipped.append(f"{assistant.assistant_id} ({assistant.name}): already in {declared_in}")
             continue
         if assistant.owner is not None:
             whose = "already managed" if assistant.owner == owner else f"managed by owner {assistant.owner!r}"
@@ -115,6 +136,7 @@ def import_files(
         out_dir.mkdir(parents=True, exist_ok=True)
         document = spec_document(assistant, spec_id)
         path.write_text(dump(document), encoding="utf-8")
+        declared[assistant.assistant_id] = str(path)
         if variables is not None:
             variables.extend(env_variables(document))
         written.append(path)

@@ -12,6 +12,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from reconciler.applying.progress import NO_PROGRESS, Progress
+from reconciler.settings import colour_wanted
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
@@ -55,7 +56,7 @@ class TerminalProgress:
             TimeElapsedColumn(),
             TextColumn("left"),
             TimeRemainingColumn(),
-            console=Console(stderr=True),
+            console=Console(stderr=True, no_color=not colour_wanted(sys.stderr)),
             transient=True,
         )
         self._lock = threading.Lock()

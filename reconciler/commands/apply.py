@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from reconciler.commands.base import PlanOptions, client_for, make_plan, open_client, plan_from_files, say, warn
 from reconciler.errors import SettingsError
 from reconciler.redact import mask_url
-from reconciler.settings import Settings, request_timeout
+from reconciler.settings import Settings, colour_wanted, request_timeout
 
 if TYPE_CHECKING:
     from reconciler.applying.progress import Progress
@@ -66,7 +66,7 @@ def _run(
         else:
             the_plan = make_plan(settings, options, client)
             close(progress)  # the plan and the question are printed, not drawn over
-            show(render(the_plan, "text", color=fmt == "text" and sys.stdout.isatty()))
+            show(render(the_plan, "text", color=fmt == "text" and colour_wanted(sys.stdout)))
             if not the_plan.has_changes:
                 return 0
             if not auto_approve:

@@ -8,7 +8,7 @@ from pathlib import Path
 from reconciler.commands.apply import smoke_test
 from reconciler.commands.base import PlanOptions, make_plan, say, warn
 from reconciler.errors import InvalidSpecError, SettingsError
-from reconciler.settings import Settings
+from reconciler.settings import Settings, colour_wanted
 from reconciler.validation.schema import serialise as serialise_schema
 
 
@@ -46,11 +46,11 @@ def run(settings: Settings, config: Path) -> int:
             path.write_text(serialise_schema(schema), encoding="utf-8")
         options = PlanOptions(url=server.url, skip_numeric_pins=True)
         first = make_plan(local, options, client)
-        say(render(first, "text", color=sys.stdout.isatty()))
+        say(render(first, "text", color=colour_wanted(sys.stdout)))
         report = smoke_test(first, apply_plan(first, client), client, enabled=True, progress=False)
         say(report.render_text())
         second = make_plan(local, options, client)
-        say(render(second, "text", color=sys.stdout.isatty()))
+        say(render(second, "text", color=colour_wanted(sys.stdout)))
     converged = report.ok and not second.has_changes
     if any(s.status != "passed" for s in report.smoke):
         warn("error: smoke cases failed on the local server (see above): fix the context before opening a PR")

@@ -48,13 +48,13 @@ def _planned_files(root: Path, git_root: Path | None, options: InitOptions, sche
     from reconciler.adoption import scaffold
     from reconciler.adoption.distribution import pip_spec
     from reconciler.adoption.templates import WorkflowOptions, render_workflows
-    from reconciler.desired.spec import file_format_json_schema_text
+    from reconciler.validation.editor_schema import editor_schema_text
     from reconciler.validation.schema import schema_file
     from reconciler.validation.schema import serialise as serialise_schema
 
     files: dict[Path, str] = {
         root / SETTINGS_FILE: scaffold.settings_text(scaffold.owner_for((git_root or root).resolve().name)),
-        root / "schemas" / "assistant.schema.json": file_format_json_schema_text(),
+        root / "schemas" / "assistant.schema.json": editor_schema_text(schemas),
     }
     for schema in schemas.values():
         files[schema_file(root / "schemas", schema.graph_id)] = serialise_schema(schema)

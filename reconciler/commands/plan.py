@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler.commands.base import PlanOptions, make_plan, open_client, say, warn
-from reconciler.settings import Settings
+from reconciler.settings import Settings, colour_wanted
 
 if TYPE_CHECKING:
     from reconciler.render import Format
@@ -28,5 +28,5 @@ def run(settings: Settings, options: PlanOptions, *, out: Path | None, fmt: Form
     if out is not None:
         write_plan_file(the_plan, out)
         warn(f"Plan saved to {out} (holds real values; mode 0600). Apply it with `reconciler apply {out}`.")
-    say(render(the_plan, fmt, color=fmt == "text" and sys.stdout.isatty()))
+    say(render(the_plan, fmt, color=fmt == "text" and colour_wanted(sys.stdout)))
     return 2 if detailed_exitcode and the_plan.has_changes else 0

@@ -63,3 +63,20 @@ def write(schemas: dict[str, GraphSchema], schemas_dir: Path) -> None:
         changed = not path.is_file() or path.read_text(encoding="utf-8") != text
         path.write_text(text, encoding="utf-8")
         warn(f"{'wrote' if changed else 'unchanged'} {path}")
+    # The editor schema offers each graph's context keys: it follows the graph schemas it is built from.
+    path, changed = write_editor_schema(schemas_dir)
+    warn(f"{'wrote' if changed else 'unchanged'} {path}")
+
+
+def write_editor_schema(schemas_dir: Path) -> tuple[Path, bool]:
+    """Rebuild ``schemas_dir/assistant.schema.json`` from the graph schemas there; the path and whether it
+    changed (``make assistant-schema`` calls this too)."""
+    from reconciler.validation.editor_schema import editor_schema_text_for
+
+    path = schemas_dir / "assistant.schema.json"
+    text = editor_schema_text_for(schemas_dir)
+    changed = not path.is_file() or path.read_text(encoding="utf-8") != text
+    if changed:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return path, changed

@@ -1,17 +1,20 @@
 """``reconciler show ID``: one assistant as the server has it, and what uses it (crons, threads).
 
 ``ID`` is a spec id (resolved as ``history`` does: its file, this owner's ``reconciler/id`` metadata, else
-its default assistant_id) or an assistant UUID. A reviewer sees what a change or a delete of it touches
-before it happens.
+its default assistant_id) or an assistant UUID. A reviewer sees the content of the active version (secrets
+masked as in every other output) and what a change or a delete of it touches before it happens.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.commands.base import find_assistant, open_client, say
 from reconciler.settings import Settings
+
+if TYPE_CHECKING:
+    from reconciler.server.live import LiveAssistant
 
 
 def run(settings: Settings, ref: str, url: str | None, fmt: str) -> int:
@@ -32,9 +35,36 @@ def run(settings: Settings, ref: str, url: str | None, fmt: str) -> int:
         "system": live.is_system,
         "crons": list(impact.crons),
         "threads": impact.threads,
+        **_masked_content(settings, live),
     }
     say(json.dumps(data, indent=2) if fmt == "json" else _text(data))
     return 0
+
+
+def _masked_content(settings: Settings, live: LiveAssistant) -> dict[str, Any]:
+    """Description, context, config and metadata of the active version. A context key is masked when its name
+    looks secret or the graph's committed schema marks it secret (no schema: by name only)."""
+    from reconciler.redact import looks_secret, mask
+    from reconciler.validation.schema import load_schemas, sensitive_context_keys
+
+    schemas, _ = load_schemas(settings.schemas_dir, [live.graph_id])
+    secret_keys = sensitive_context_keys(schemas.get(live.graph_id))
+    content = live.content()
+    context = {k: mask(v, sensitive=k in secret_keys or looks_secret(k)) for k, v in content["context"].items()}
+    return {
+        "description": mask(content["description"]),
+        "context": context,
+        "config": mask(content["config"]),
+        "metadata": mask(content["metadata"]),
+    }
+
+
+def _block(name: str, value: Any) -> list[str]:
+    from reconciler.desired.yamlio import dump
+
+    if not value:
+        return [f"  {name}:{' ' * (9 - len(name))}(none)"]
+    return [f"  {name}:", *(f"    {line}" for line in dump(value).splitlines())]
 
 
 def _text(data: dict[str, Any]) -> str:
@@ -50,5 +80,9 @@ def _text(data: dict[str, Any]) -> str:
         f"  owner:    {owner}",
         f"  crons:    {len(crons)}{': ' + ', '.join(crons) if crons else ''}",
         f"  threads:  {data['threads']} ran it",
+        f"  description: {data['description'] or '(none)'}",
+        *_block("context", data["context"]),
+        *_block("config", data["config"]),
+        *_block("metadata", data["metadata"]),
     ]
     return "\n".join(printable(line) for line in lines) + "\n"

@@ -222,10 +222,3 @@ def file_format_json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["properties"]["metadata"]["anyOf"][0]["propertyNames"] = {"not": {"pattern": "^reconciler/"}}
     return schema
-
-
-def file_format_json_schema_text() -> str:
-    """The committed text of schemas/assistant.schema.json (``make assistant-schema`` rewrites it)."""
-    import json
-
-    return json.dumps(file_format_json_schema(), indent=2, sort_keys=True) + "\n"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from reconciler.adoption.importing import import_files, spec_document, spec_id_for
 from reconciler.desired.loading import load_desired_state
-from reconciler.desired.spec import ID_KEY, OWNER_KEY
+from reconciler.desired.spec import ID_KEY, OWNER_KEY, default_assistant_id
 from reconciler.planning.plan import Change, Update
 from reconciler.planning.planner import build_plan
 from reconciler.planning.request import PlanRequest
@@ -142,3 +142,29 @@ def test_a_managed_id_from_the_server_cannot_escape_the_folder(tmp_path: Path) -
     written, _ = import_files([make_live("s", name="x", metadata={ID_KEY: "../../escaped"})], out, OWNER)
     assert written == [out / "escaped.yaml"]
     assert sorted(p.name for p in tmp_path.rglob("*.yaml")) == ["escaped.yaml"]
+
+
+def test_importing_again_writes_nothing_new(tmp_path: Path) -> None:
+    assistants = [make_live("s1", name="Support"), make_live("s2", name="Triage", context={"model_name": "openai"})]
+    first, _ = import_files(assistants, tmp_path, OWNER)
+    contents = {path.name: path.read_text() for path in tmp_path.iterdir()}
+    second, skipped = import_files(assistants, tmp_path, OWNER)
+    assert [p.name for p in first] == ["support.yaml", "triage.yaml"]
+    assert second == []
+    assert skipped == [
+        f"{assistants[0].assistant_id} (Support): already in {tmp_path / 'support.yaml'}",
+        f"{assistants[1].assistant_id} (Triage): already in {tmp_path / 'triage.yaml'}",
+    ]
+    assert {path.name: path.read_text() for path in tmp_path.iterdir()} == contents
+
+
+def test_an_assistant_declared_by_its_default_id_is_not_imported_again(tmp_path: Path) -> None:
+    (tmp_path / "bots.yaml").write_text("id: support\ngraph_id: agent\n")
+    live = make_live("support", name="Support", assistant_id=default_assistant_id("support"))
+    assert import_files([live, live], tmp_path, OWNER)[0] == []
+
+
+def test_configurable_is_read_as_the_context_when_the_server_does_not_mirror_it() -> None:
+    live = make_live("x", assistant_id=EXPLICIT, name="S", config={"tags": ["a"], "configurable": {"model_name": "x"}})
+    document = spec_document(live, "s")
+    assert (document["context"], document["config"]) == ({"model_name": "x"}, {"tags": ["a"]})

@@ -177,6 +177,37 @@ def test_import_then_apply_then_plan_is_empty(repo: Repo) -> None:
     assert second.returncode == 0, second.stdout
 
 
+def test_import_twice_writes_the_same_files_which_validate_and_plan_only_their_adoption(repo: Repo) -> None:
+    repo.api.post(
+        "/assistants",
+        json={"graph_id": "agent", "name": "Hand made", "context": {"system_prompt": "p", "temperature": 0.5},
+              "config": {"tags": ["t"]}, "metadata": {"team": "x"}},
+    ).raise_for_status()
+    for path in (repo.root / "assistants.d").iterdir():
+        path.unlink()
+    folder = repo.root / "assistants.d"
+
+    first = repo.cli("import")
+    after_first = {path.name: path.read_text() for path in folder.iterdir()}
+    second = repo.cli("import")
+    after_second = {path.name: path.read_text() for path in folder.iterdir()}
+    validated = repo.cli("validate")
+    plan = repo.plan_json()
+    applied = repo.cli("apply", "--auto-approve")
+    third = repo.cli("import")
+    final_plan = repo.cli("plan")
+
+    assert (first.returncode, second.returncode, third.returncode) == (0, 0, 0), first.stderr + second.stderr
+    assert list(after_first) == ["hand-made.yaml"]
+    assert after_second == after_first
+    assert "Imported 0 assistant(s)" in second.stdout
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    assert [(a["action"], a["adopt"]) for a in plan["actions"]] == [("update", True)]
+    assert applied.returncode == 0, applied.stderr
+    assert {path.name: path.read_text() for path in folder.iterdir()} == after_first
+    assert "No changes." in final_plan.stdout, final_plan.stdout + final_plan.stderr
+
+
 def test_emptied_context_and_config_are_cleared_completely(applied: Repo) -> None:
     applied.write(
         "assistants.d/support.yaml", "id: support-bot\ngraph_id: agent\nconfig:\n  recursion_limit: 25\n"

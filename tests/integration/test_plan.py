@@ -189,6 +189,7 @@ def test_plan_reads_a_graphs_schema_through_any_assistant_once_its_system_assist
 
     plan = applied.plan_json()
     shutil.rmtree(applied.root / "schemas" / "graphs")
+    (applied.root / "schemas" / "assistant.schema.json").unlink()
     pulled = applied.cli("schemas", "pull")
 
     assert [(a["action"], a["id"]) for a in plan["actions"]] == [("update", "support-bot")]
@@ -197,6 +198,9 @@ def test_plan_reads_a_graphs_schema_through_any_assistant_once_its_system_assist
     assert {p.name: p.read_text() for p in (applied.root / "schemas" / "graphs").iterdir()} == {
         p.name: p.read_text() for p in committed.iterdir()
     }
+    # the editor schema is rebuilt from the pulled graph schemas: the committed one, context keys per graph
+    editor = (applied.root / "schemas" / "assistant.schema.json").read_text()
+    assert editor == (REPO_ROOT / "schemas" / "assistant.schema.json").read_text()
 
 
 def test_graph_without_any_assistant_left_is_a_problem_that_says_what_to_do(repo: Repo) -> None:
