@@ -104,7 +104,7 @@ def import_files(
     skipped: list[str] = []
     taken = _taken_ids(out_dir)
     for assistant in sorted(assistants, key=lambda a: (a.name or "", a.assistant_id)):
-        if assistant.is_system:
+        if assistant.is_system or assistant.is_lock:
             continue
         if assistant.owner is not None:
             whose = "already managed" if assistant.owner == owner else f"managed by owner {assistant.owner!r}"

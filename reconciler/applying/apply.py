@@ -19,13 +19,16 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
 from typing import Any, assert_never
 
 from reconciler.applying.progress import NO_PROGRESS, Progress
 from reconciler.applying.report import ApplyReport, Outcome
 from reconciler.desired.locations import format_path
 from reconciler.errors import (
+    ApplyInterruptedError,
+    Interrupted,
     OutcomeUnknownError,
     ReconcilerError,
     ServerError,
@@ -50,7 +53,7 @@ class _WriteFailed(Exception):
 
 def read_targets(plan: Plan, reader: LiveReader) -> dict[str, LiveAssistant | None]:
     """The live assistant at every action's ``assistant_id``: one owner search, one batch for the rest."""
-    owned = {a.assistant_id: a for a in reader.list_owned(plan.owner)}
+    owned = {a.assistant_id: a for a in reader.list_owned(plan.owner) if a.managed_by(plan.owner)}
     others = reader.find([a.assistant_id for a in plan.actions if a.assistant_id not in owned])
     return {action.assistant_id: owned.get(action.assistant_id) or others.get(action.assistant_id)
             for action in plan.actions}
@@ -88,7 +91,28 @@ def apply_plan(
         if actions:
             outcomes = _run_phase(executor, phase, actions, failed, parallelism, on_outcome, progress)
             done.extend(zip(actions, outcomes, strict=True))
+    if executor.interrupted is not None:
+        raise _interrupted(plan, done, executor.interrupted)
     return ApplyReport(server=plan.server, outcomes=final_check(plan.owner, done, writer))
+
+
+def _interrupted(plan: Plan, done: list[tuple[Action, Outcome]], signal: KeyboardInterrupt) -> ApplyInterruptedError:
+    """What SIGINT or SIGTERM left: the writes that were in flight (finished, each with its outcome), and those
+    never started; the next plan shows the latter again."""
+    name = "SIGTERM" if isinstance(signal, Interrupted) else "SIGINT"
+    seen = {id(action) for action, _ in done}
+    outcomes = [outcome for _, outcome in done]
+    outcomes += [Outcome.of(a, "not_attempted", message="interrupted") for a in plan.actions if id(a) not in seen]
+    report = ApplyReport(server=plan.server, outcomes=tuple(outcomes))
+    finished = [f"{o.id} ({o.status})" for o in outcomes if o.status != "not_attempted"]
+    missing = [o.id for o in outcomes if o.status not in ("applied", "repaired")]
+    message = (
+        f"interrupted by {name}: no further writes were started; writes finished or in flight when it came: "
+        f"{', '.join(finished) or 'none'}. `reconciler plan` shows the remainder: "
+        f"{', '.join(sorted(set(missing))) or 'nothing'}"
+    )
+    exit_code = Interrupted.exit_code if isinstance(signal, Interrupted) else 130
+    return ApplyInterruptedError(message, report=report, exit_code=exit_code)
 
 
 def _run_phase(
@@ -105,8 +129,10 @@ def _run_phase(
     progress.begin(_PHASE_LABELS[phase], len(actions))
     try:
         with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(actions)))) as pool:
+            futures = [pool.submit(_run_one, executor, action, failed, progress) for action in actions]
             outcomes = []
-            for outcome in pool.map(lambda a: _run_one(executor, a, failed, progress), actions):
+            for future in futures:
+                outcome = _result(future, failed, executor)
                 outcomes.append(outcome)
                 if on_outcome is not None:
                     on_outcome(outcome)
@@ -115,12 +141,24 @@ def _run_phase(
         progress.end()
 
 
+def _result(future: Future[Outcome], failed: threading.Event, executor: _Executor) -> Outcome:
+    """The outcome of one write. SIGINT or SIGTERM while waiting stops every write not yet started, and waits
+    for those in flight: a request already sent is not abandoned, so that the report can say how each ended."""
+    try:
+        return future.result()
+    except KeyboardInterrupt as signal:
+        executor.interrupted = executor.interrupted or signal
+        failed.set()
+        return future.result()
+
+
 _PHASE_LABELS = {"create": "creating", "update": "updating", "set_latest": "re-activating", "delete": "deleting"}
 
 
 def _run_one(executor: _Executor, action: Action, failed: threading.Event, progress: Progress) -> Outcome:
     if failed.is_set():
-        outcome = Outcome.of(action, "not_attempted", message="stopped after an earlier failure")
+        why = "interrupted" if executor.interrupted else "stopped after an earlier failure"
+        outcome = Outcome.of(action, "not_attempted", message=why)
     else:
         try:
             outcome = executor.run(action)
@@ -201,6 +239,7 @@ class _Executor:
     def __init__(self, writer: LiveWriter, settle: float) -> None:
         self.writer = writer
         self.settle = settle
+        self.interrupted: KeyboardInterrupt | None = None
 
     def run(self, action: Action) -> Outcome:
         match action:
@@ -240,7 +279,7 @@ class _Executor:
         again; apply waits for it to show (``_await_outcome``). Returns the stored row, verified."""
         for attempt in range(UPDATE_ATTEMPTS):
             try:
-                return _verify(body, self.writer.update(action.assistant_id, body))
+                written = _verify(body, self.writer.update(action.assistant_id, body))
             except ServerError as exc:
                 if _outcome_unknown(exc):
                     return self._await_outcome(action, body, before, exc)
@@ -252,7 +291,29 @@ class _Executor:
                 if attempt == UPDATE_ATTEMPTS - 1:
                     raise
                 time.sleep(0.25 * 2**attempt)
+                continue
+            self._check_no_write_between(action, before, written)
+            return written
         raise AssertionError("unreachable")
+
+    def _check_no_write_between(self, action: Action, before: Expected, written: LiveAssistant) -> None:
+        """A PATCH makes version max+1: anything else than ``before.version + 1`` means versions exist above
+        the one this update was planned over. Those written after the row was seen (created after its
+        ``updated_at``) are someone else's edit that this update has just superseded: a conflict, reported."""
+        if before.version is None or written.version == before.version + 1:
+            return
+        between = [
+            v.version for v in self.writer.versions(action.assistant_id)
+            if before.version < v.version < written.version and _later(v.created_at, before.updated_at)
+        ]
+        if between:
+            raise _WriteFailed(
+                f"conflict: version(s) {', '.join(map(str, sorted(between)))} were written by someone else after "
+                f"this plan's stale check (planned over version {before.version}); this update, version "
+                f"{written.version}, is now active over them, and their content is kept only in the history. "
+                f"`reconciler history {action.id}` shows them; the next plan shows no change for {action.id}, "
+                f"so review that edit and restore it in the files or by a rollback if it was wanted"
+            )
 
     def _await_outcome(self, action: Action, body: dict[str, Any], before: Expected, error: ServerError
                        ) -> LiveAssistant:
@@ -350,6 +411,14 @@ def _landed_or_diverged(body: dict[str, Any], now: LiveAssistant, error: ServerE
 
 def _is_active(action: SetLatest, live: LiveAssistant) -> bool:
     return live.version == action.version and same_content(action.content, live.content())
+
+
+def _later(created_at: str | None, seen: str | None) -> bool:
+    """Whether a version was created after the row was seen (unknown times count as later: report, not hide)."""
+    try:
+        return datetime.fromisoformat(str(created_at)) > datetime.fromisoformat(str(seen))
+    except ValueError:
+        return True
 
 
 def _moved(now: LiveAssistant, before: Expected) -> bool:
