@@ -279,7 +279,7 @@ class _Executor:
         again; apply waits for it to show (``_await_outcome``). Returns the stored row, verified."""
         for attempt in range(UPDATE_ATTEMPTS):
             try:
-                written = _verify(body, self.writer.update(action.assistant_id, body))
+                written = self.writer.update(action.assistant_id, body)
             except ServerError as exc:
                 if _outcome_unknown(exc):
                     return self._await_outcome(action, body, before, exc)
@@ -292,8 +292,8 @@ class _Executor:
                     raise
                 time.sleep(0.25 * 2**attempt)
                 continue
-            self._check_no_write_between(action, before, written)
-            return written
+            self._check_no_write_between(action, before, written)  # first: an edit between explains a mismatch
+            return _verify(body, written)
         raise AssertionError("unreachable")
 
     def _check_no_write_between(self, action: Action, before: Expected, written: LiveAssistant) -> None:
