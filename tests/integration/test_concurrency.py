@@ -92,6 +92,9 @@ def test_a_held_lock_refuses_naming_its_holder_and_plan_does_not_take_it(applied
     assert f"lease expires {expires.isoformat(timespec='seconds')}" in result.stderr
     assert len(applied.versions(SUPPORT)) == before
     assert lock_row(applied) is not None  # someone else's lock is never removed
+    imported = applied.cli("import", "--out-dir", "imported")
+    assert imported.returncode == 0, imported.stderr
+    assert not list((applied.root / "imported").glob("*.yaml"))  # the lock is not an assistant to adopt
 
 
 def test_an_expired_lease_is_taken_over_and_the_lock_is_never_managed(applied: Repo) -> None:
