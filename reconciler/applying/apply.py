@@ -20,15 +20,14 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime
 from typing import Any, assert_never
 
+from reconciler.applying.conflicts import conflict_message, writes_between
+from reconciler.applying.interruption import interrupted_error
 from reconciler.applying.progress import NO_PROGRESS, Progress
 from reconciler.applying.report import ApplyReport, Outcome
 from reconciler.desired.locations import format_path
 from reconciler.errors import (
-    ApplyInterruptedError,
-    Interrupted,
     OutcomeUnknownError,
     ReconcilerError,
     ServerError,
@@ -92,27 +91,8 @@ def apply_plan(
             outcomes = _run_phase(executor, phase, actions, failed, parallelism, on_outcome, progress)
             done.extend(zip(actions, outcomes, strict=True))
     if executor.interrupted is not None:
-        raise _interrupted(plan, done, executor.interrupted)
+        raise interrupted_error(plan, done, executor.interrupted)
     return ApplyReport(server=plan.server, outcomes=final_check(plan.owner, done, writer))
-
-
-def _interrupted(plan: Plan, done: list[tuple[Action, Outcome]], signal: KeyboardInterrupt) -> ApplyInterruptedError:
-    """What SIGINT or SIGTERM left: the writes that were in flight (finished, each with its outcome), and those
-    never started; the next plan shows the latter again."""
-    name = "SIGTERM" if isinstance(signal, Interrupted) else "SIGINT"
-    seen = {id(action) for action, _ in done}
-    outcomes = [outcome for _, outcome in done]
-    outcomes += [Outcome.of(a, "not_attempted", message="interrupted") for a in plan.actions if id(a) not in seen]
-    report = ApplyReport(server=plan.server, outcomes=tuple(outcomes))
-    finished = [f"{o.id} ({o.status})" for o in outcomes if o.status != "not_attempted"]
-    missing = [o.id for o in outcomes if o.status not in ("applied", "repaired")]
-    message = (
-        f"interrupted by {name}: no further writes were started; writes finished or in flight when it came: "
-        f"{', '.join(finished) or 'none'}. `reconciler plan` shows the remainder: "
-        f"{', '.join(sorted(set(missing))) or 'nothing'}"
-    )
-    exit_code = Interrupted.exit_code if isinstance(signal, Interrupted) else 130
-    return ApplyInterruptedError(message, report=report, exit_code=exit_code)
 
 
 def _run_phase(
@@ -297,23 +277,13 @@ class _Executor:
         raise AssertionError("unreachable")
 
     def _check_no_write_between(self, action: Action, before: Expected, written: LiveAssistant) -> None:
-        """A PATCH makes version max+1: anything else than ``before.version + 1`` means versions exist above
-        the one this update was planned over. Those written after the row was seen (created after its
-        ``updated_at``) are someone else's edit that this update has just superseded: a conflict, reported."""
+        """A PATCH makes version max+1: only when it is not ``before.version + 1`` can someone else have
+        written in between, and only then are the versions read (``conflicts``)."""
         if before.version is None or written.version == before.version + 1:
             return
-        between = [
-            v.version for v in self.writer.versions(action.assistant_id)
-            if before.version < v.version < written.version and _later(v.created_at, before.updated_at)
-        ]
+        between = writes_between(self.writer.versions(action.assistant_id), before, written.version)
         if between:
-            raise _WriteFailed(
-                f"conflict: version(s) {', '.join(map(str, sorted(between)))} were written by someone else after "
-                f"this plan's stale check (planned over version {before.version}); this update, version "
-                f"{written.version}, is now active over them, and their content is kept only in the history. "
-                f"`reconciler history {action.id}` shows them; the next plan shows no change for {action.id}, "
-                f"so review that edit and restore it in the files or by a rollback if it was wanted"
-            )
+            raise _WriteFailed(conflict_message(action.id, before, written.version, between))
 
     def _await_outcome(self, action: Action, body: dict[str, Any], before: Expected, error: ServerError
                        ) -> LiveAssistant:
@@ -411,14 +381,6 @@ def _landed_or_diverged(body: dict[str, Any], now: LiveAssistant, error: ServerE
 
 def _is_active(action: SetLatest, live: LiveAssistant) -> bool:
     return live.version == action.version and same_content(action.content, live.content())
-
-
-def _later(created_at: str | None, seen: str | None) -> bool:
-    """Whether a version was created after the row was seen (unknown times count as later: report, not hide)."""
-    try:
-        return datetime.fromisoformat(str(created_at)) > datetime.fromisoformat(str(seen))
-    except ValueError:
-        return True
 
 
 def _moved(now: LiveAssistant, before: Expected) -> bool:
