@@ -9,6 +9,7 @@ the current folder (``settings.find_root``).
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -147,13 +148,14 @@ def _group(
 def _run(command: Callable[[], int]) -> None:
     from reconciler.commands.base import report_error, warn, without_secrets
 
+    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
     try:
         code = command()
     except ReconcilerError as error:
         code = report_error(error)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         warn("interrupted")
-        code = 130
+        code = getattr(interrupt, "exit_code", 130)
     except OSError as error:  # a file or folder named on the command line that cannot be read or written
         warn(without_secrets(f"error: {error}"))
         code = 1
@@ -163,7 +165,17 @@ def _run(command: Callable[[], int]) -> None:
         warn(without_secrets(f"error: unexpected {type(error).__name__}: {' '.join(str(error).split())[:300]}; "
                              "this is a bug in reconciler, please report it (RECONCILER_DEBUG=1 shows where)"))
         code = 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     raise typer.Exit(code)
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    """SIGTERM (CI cancelling a job) stops a command as SIGINT does: every ``finally`` runs (the apply lock is
+    released), and exit 143 says which signal it was."""
+    from reconciler.errors import Interrupted
+
+    raise Interrupted()
 
 
 def _settings(env: str | None) -> Settings:
@@ -286,6 +298,11 @@ def apply(
     no_smoke: Annotated[
         bool, typer.Option("--no-smoke", help="Do not run the assistants' smoke cases after the writes.")
     ] = False,
+    allow_older_commit: Annotated[
+        bool,
+        typer.Option("--allow-older-commit",
+                     help="Apply even though the server runs a newer commit, or one this clone does not know."),
+    ] = False,
 ) -> None:
     """Make the planned calls, verify each by reading it back, run the smoke cases (a failing one switches
     the assistant back); refuse a plan that no longer holds.
@@ -306,7 +323,8 @@ def apply(
     )
     _run(
         lambda: command.run(
-            _settings(env), options, planfile=planfile, auto_approve=auto_approve, fmt=fmt.value, smoke=not no_smoke
+            _settings(env), options, planfile=planfile, auto_approve=auto_approve, fmt=fmt.value, smoke=not no_smoke,
+            allow_older_commit=allow_older_commit,
         )
     )
 

@@ -10,7 +10,12 @@
     ├── PlanFileError                    a plan file that cannot be read or has another format_version
     ├── StalePlanError                   exit 3: the server moved since the plan was made; nothing was written
     ├── PlanRefusedError                 exit 3: a plan file that is not what the files and server give now
-    └── DevServerError                   the ephemeral local server could not be started
+    ├── DevServerError                   the ephemeral local server could not be started
+    ├── LockHeldError                    another apply holds this owner's lock on the server
+    ├── OlderCommitError                 exit 3: the server runs a newer (or unknown) commit than the plan's
+    └── ApplyInterruptedError            exit 130 (SIGINT) or 143 (SIGTERM): apply stopped between writes
+
+    Interrupted (a KeyboardInterrupt)    SIGTERM, raised where SIGINT raises KeyboardInterrupt
 
 A failed write during apply is not an exception: apply stops and returns a report saying what was and was
 not done (exit 1).
@@ -133,3 +138,28 @@ class PlanRefusedError(ReconcilerError):
 
 class DevServerError(ReconcilerError):
     pass
+
+
+class LockHeldError(ReconcilerError):
+    """Another apply holds this owner's lock on the server; nothing was written."""
+
+
+class OlderCommitError(ReconcilerError):
+    """exit 3: the server already runs a newer commit (or one this repository does not know) than the plan's."""
+
+    exit_code = 3
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM, raised like SIGINT's KeyboardInterrupt so that every ``finally`` (the lock's release) runs."""
+
+    exit_code = 143
+
+
+class ApplyInterruptedError(ReconcilerError):
+    """An apply stopped by SIGINT or SIGTERM after the writes in flight finished; carries their report."""
+
+    def __init__(self, message: str, *, report: object, exit_code: int) -> None:
+        self.report = report
+        self.exit_code = exit_code
+        super().__init__(message)

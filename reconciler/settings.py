@@ -52,6 +52,13 @@ class Settings:
         return self.project.owner
 
     @property
+    def owner_configured(self) -> bool:
+        """Whether the owner was set in reconciler.yaml (for the environment, or for the project), not defaulted."""
+        if self.environment and self.project.environments[self.environment].owner:
+            return True
+        return "owner" in self.project.model_fields_set
+
+    @property
     def assistants_dir(self) -> Path:
         return self.root / self.project.assistants_dir
 

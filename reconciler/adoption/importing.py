@@ -121,7 +121,7 @@ def import_files(
     skipped: list[str] = []
     taken, declared = _declared(out_dir)
     for assistant in sorted(assistants, key=lambda a: (a.name or "", a.assistant_id)):
-        if assistant.is_system:
+        if assistant.is_system or assistant.is_lock:
             continue
         declared_in = declared.get(assistant.assistant_id)
         if declared_in is not None:

@@ -19,9 +19,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, assert_never
 
+from reconciler.applying.conflicts import conflict_message, writes_between
+from reconciler.applying.interruption import interrupted_error
 from reconciler.applying.progress import NO_PROGRESS, Progress
 from reconciler.applying.report import ApplyReport, Outcome
 from reconciler.desired.locations import format_path
@@ -50,7 +52,7 @@ class _WriteFailed(Exception):
 
 def read_targets(plan: Plan, reader: LiveReader) -> dict[str, LiveAssistant | None]:
     """The live assistant at every action's ``assistant_id``: one owner search, one batch for the rest."""
-    owned = {a.assistant_id: a for a in reader.list_owned(plan.owner)}
+    owned = {a.assistant_id: a for a in reader.list_owned(plan.owner) if a.managed_by(plan.owner)}
     others = reader.find([a.assistant_id for a in plan.actions if a.assistant_id not in owned])
     return {action.assistant_id: owned.get(action.assistant_id) or others.get(action.assistant_id)
             for action in plan.actions}
@@ -88,6 +90,8 @@ def apply_plan(
         if actions:
             outcomes = _run_phase(executor, phase, actions, failed, parallelism, on_outcome, progress)
             done.extend(zip(actions, outcomes, strict=True))
+    if executor.interrupted is not None:
+        raise interrupted_error(plan, done, executor.interrupted)
     return ApplyReport(server=plan.server, outcomes=final_check(plan.owner, done, writer))
 
 
@@ -105,8 +109,10 @@ def _run_phase(
     progress.begin(_PHASE_LABELS[phase], len(actions))
     try:
         with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(actions)))) as pool:
+            futures = [pool.submit(_run_one, executor, action, failed, progress) for action in actions]
             outcomes = []
-            for outcome in pool.map(lambda a: _run_one(executor, a, failed, progress), actions):
+            for future in futures:
+                outcome = _result(future, failed, executor)
                 outcomes.append(outcome)
                 if on_outcome is not None:
                     on_outcome(outcome)
@@ -115,12 +121,24 @@ def _run_phase(
         progress.end()
 
 
+def _result(future: Future[Outcome], failed: threading.Event, executor: _Executor) -> Outcome:
+    """The outcome of one write. SIGINT or SIGTERM while waiting stops every write not yet started, and waits
+    for those in flight: a request already sent is not abandoned, so that the report can say how each ended."""
+    try:
+        return future.result()
+    except KeyboardInterrupt as signal:
+        executor.interrupted = executor.interrupted or signal
+        failed.set()
+        return future.result()
+
+
 _PHASE_LABELS = {"create": "creating", "update": "updating", "set_latest": "re-activating", "delete": "deleting"}
 
 
 def _run_one(executor: _Executor, action: Action, failed: threading.Event, progress: Progress) -> Outcome:
     if failed.is_set():
-        outcome = Outcome.of(action, "not_attempted", message="stopped after an earlier failure")
+        why = "interrupted" if executor.interrupted else "stopped after an earlier failure"
+        outcome = Outcome.of(action, "not_attempted", message=why)
     else:
         try:
             outcome = executor.run(action)
@@ -201,6 +219,7 @@ class _Executor:
     def __init__(self, writer: LiveWriter, settle: float) -> None:
         self.writer = writer
         self.settle = settle
+        self.interrupted: KeyboardInterrupt | None = None
 
     def run(self, action: Action) -> Outcome:
         match action:
@@ -240,7 +259,7 @@ class _Executor:
         again; apply waits for it to show (``_await_outcome``). Returns the stored row, verified."""
         for attempt in range(UPDATE_ATTEMPTS):
             try:
-                return _verify(body, self.writer.update(action.assistant_id, body))
+                written = self.writer.update(action.assistant_id, body)
             except ServerError as exc:
                 if _outcome_unknown(exc):
                     return self._await_outcome(action, body, before, exc)
@@ -252,7 +271,19 @@ class _Executor:
                 if attempt == UPDATE_ATTEMPTS - 1:
                     raise
                 time.sleep(0.25 * 2**attempt)
+                continue
+            self._check_no_write_between(action, before, written)  # first: an edit between explains a mismatch
+            return _verify(body, written)
         raise AssertionError("unreachable")
+
+    def _check_no_write_between(self, action: Action, before: Expected, written: LiveAssistant) -> None:
+        """A PATCH makes version max+1: only when it is not ``before.version + 1`` can someone else have
+        written in between, and only then are the versions read (``conflicts``)."""
+        if before.version is None or written.version == before.version + 1:
+            return
+        between = writes_between(self.writer.versions(action.assistant_id), before, written.version)
+        if between:
+            raise _WriteFailed(conflict_message(action.id, before, written.version, between))
 
     def _await_outcome(self, action: Action, body: dict[str, Any], before: Expected, error: ServerError
                        ) -> LiveAssistant:

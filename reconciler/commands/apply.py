@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler.commands.base import PlanOptions, client_for, make_plan, open_client, plan_from_files, say, warn
-from reconciler.errors import SettingsError
+from reconciler.errors import ApplyInterruptedError, SettingsError
 from reconciler.redact import mask_url
 from reconciler.settings import Settings, colour_wanted, request_timeout
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from reconciler.planning.plan import Plan
     from reconciler.server.client import LangGraphClient
     from reconciler.server.live import LiveReader
+    from reconciler.server.lock import ApplyLock
 
 
 def run(
@@ -28,13 +29,14 @@ def run(
     auto_approve: bool,
     fmt: str,
     smoke: bool = True,
+    allow_older_commit: bool = False,
 ) -> int:
     from reconciler.applying.progress_display import close, progress_for_terminal
 
     progress = progress_for_terminal()
     try:
         return _run(settings, options, planfile=planfile, auto_approve=auto_approve, fmt=fmt, smoke=smoke,
-                    progress=progress)
+                    progress=progress, allow_older_commit=allow_older_commit)
     finally:
         close(progress)
 
@@ -48,10 +50,11 @@ def _run(
     fmt: str,
     smoke: bool,
     progress: Progress,
+    allow_older_commit: bool,
 ) -> int:
-    from reconciler.applying.apply import apply_plan
     from reconciler.applying.progress_display import close
     from reconciler.render import render
+    from reconciler.server.lock import ApplyLock, this_holder
 
     show = say if fmt == "text" else warn
     if planfile is not None:
@@ -61,33 +64,81 @@ def _run(
         client = open_client(settings, options.url, options.parallelism)
     with client:
         client.progress = progress
-        if planfile is not None:
-            _admit(settings, options, the_plan, client)
-        else:
-            the_plan = make_plan(settings, options, client)
-            close(progress)  # the plan and the question are printed, not drawn over
-            show(render(the_plan, "text", color=fmt == "text" and colour_wanted(sys.stdout)))
-            if not the_plan.has_changes:
-                return 0
-            if not auto_approve:
-                _confirm(the_plan)
-        # Outside text, stdout carries one document (json, markdown); outcome lines go to stderr as they happen,
-        # and on a terminal a live progress line under them.
-        report = apply_plan(
-            the_plan,
-            client,
-            parallelism=client.parallelism,
-            on_outcome=(lambda o: warn(o.line())) if fmt != "text" else None,
-            settle=request_timeout(),
-            progress=progress,
-        )
-        close(progress)
-        report = smoke_test(the_plan, report, client, enabled=smoke, progress=fmt != "text")
-    renderers = {"json": report.render_json, "markdown": report.render_markdown}
-    say(renderers.get(fmt, report.render_text)())
+        lock = ApplyLock(client, settings.owner if planfile is None else the_plan.owner, this_holder())
+        try:
+            if planfile is not None:
+                _take_lock(lock, the_plan, client)
+                _admit(settings, options, the_plan, client)
+            else:
+                the_plan = make_plan(settings, options, client)
+                close(progress)  # the plan and the question are printed, not drawn over
+                show(render(the_plan, "text", color=fmt == "text" and colour_wanted(sys.stdout)))
+                if not the_plan.has_changes:
+                    return 0
+                if not auto_approve:
+                    _confirm(the_plan)
+                _take_lock(lock, the_plan, client)
+            report = _write(settings, the_plan, client, lock, fmt=fmt, smoke=smoke, progress=progress,
+                            allow_older_commit=allow_older_commit)
+        except ApplyInterruptedError as interrupted:
+            close(progress)
+            _show_report(interrupted.report, fmt)  # type: ignore[arg-type]
+            warn(f"error: {interrupted}")
+            return interrupted.exit_code
+        finally:
+            lock.release()
+    _show_report(report, fmt)
     if not report.ok:
         warn(f"error: {report.summary()}")
     return 0 if report.ok else 1
+
+
+def _take_lock(lock: ApplyLock, the_plan: Plan, client: LangGraphClient) -> None:
+    """This owner's apply lock, on a graph the plan writes to (served: the plan was made against it)."""
+    from reconciler.server.lock import lease_seconds
+
+    if the_plan.has_changes:
+        lock.acquire([action.graph_id for action in the_plan.actions] or client.graph_ids(), seconds=lease_seconds())
+
+
+def _write(settings: Settings, the_plan: Plan, client: LangGraphClient, lock: ApplyLock, *, fmt: str,
+           smoke: bool, progress: Progress, allow_older_commit: bool) -> ApplyReport:
+    from reconciler.applying.apply import apply_plan
+    from reconciler.applying.progress_display import close
+
+    _check_order(settings, the_plan, client, allow_older=allow_older_commit)
+    if lock.held:
+        lock.confirm()
+    # Outside text, stdout carries one document (json, markdown); outcome lines go to stderr as they happen,
+    # and on a terminal a live progress line under them.
+    report = apply_plan(
+        the_plan,
+        client,
+        parallelism=client.parallelism,
+        on_outcome=(lambda o: warn(o.line())) if fmt != "text" else None,
+        settle=request_timeout(),
+        progress=progress,
+    )
+    close(progress)
+    return smoke_test(the_plan, report, client, enabled=smoke, progress=fmt != "text")
+
+
+def _check_order(settings: Settings, the_plan: Plan, client: LiveReader, *, allow_older: bool) -> None:
+    """Refuse (exit 3) to apply an older commit over the newer one the server runs (``ordering``)."""
+    from reconciler.desired.gitrepo import is_ancestor
+    from reconciler.planning.ordering import check_commit_order
+
+    if the_plan.commit is None or not the_plan.has_changes:
+        return
+    owned = [a for a in client.list_owned(the_plan.owner) if a.managed_by(the_plan.owner)]
+    for warning in check_commit_order(the_plan.commit, owned, lambda a, b: is_ancestor(settings.root, a, b),
+                                      allow_older=allow_older):
+        warn(f"warning: {warning}")
+
+
+def _show_report(report: ApplyReport, fmt: str) -> None:
+    renderers = {"json": report.render_json, "markdown": report.render_markdown}
+    say(renderers.get(fmt, report.render_text)())
 
 
 def smoke_test(the_plan: Plan, report: ApplyReport, client: LangGraphClient, *, enabled: bool, progress: bool

@@ -169,6 +169,11 @@ def plan_from_files(settings: Settings, options: PlanOptions, client: LiveReader
     """``make_plan``, keeping the checked desired state it was built from."""
     if options.prune and options.only:
         raise SettingsError("--prune cannot be combined with --only: pruning needs the whole desired state")
+    if options.prune and not settings.owner_configured:
+        raise SettingsError(
+            f"--prune needs an owner of this repository's own: set owner: in {settings.root / 'reconciler.yaml'} "
+            f"(the default owner {settings.owner!r} may be shared with other repositories; nothing was deleted)"
+        )
     with gc_paused():
         return _plan_from_files(settings, options, client)
 

@@ -106,3 +106,14 @@ class GitHistory:
 def history_for(root: Path) -> GitHistory | None:
     """The repository's history, or None outside git."""
     return GitHistory(root) if toplevel(root) is not None else None
+
+
+def is_ancestor(root: Path, older: str, newer: str) -> bool | None:
+    """Whether commit ``older`` is in the history of ``newer`` (equal counts); None when either is unknown here
+    (not fetched: a shallow clone) or there is no git."""
+    if not (FULL_SHA.match(older) and FULL_SHA.match(newer)):
+        return None
+    result = _git(root, "merge-base", "--is-ancestor", older, newer)
+    if result is None or result.returncode not in (0, 1):
+        return None
+    return result.returncode == 0

@@ -27,7 +27,8 @@ def build_plan(request: PlanRequest, reader: LiveReader) -> Plan:
     assistants, plan each spec, plan what is left over (prune), and freeze the result."""
     specs = _targeted_specs(request)
     problems, schema_warnings = check_graphs(request, specs, reader)
-    owned = {a.assistant_id: a for a in reader.list_owned(request.owner) if not a.is_system}
+    # The search's filter is the server's word; each row's own metadata decides (prune deletes only these).
+    owned = {a.assistant_id: a for a in reader.list_owned(request.owner) if a.managed_by(request.owner)}
     planned = _plan_specs(request, reader, specs, owned)
     deletes, leftover_warnings = plan_leftovers(request, owned)
     deletes = with_impact(deletes, reader)

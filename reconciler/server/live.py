@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.desired.spec import CONTENT_FIELDS, OWNER_KEY
-from reconciler.server.semantics import is_system, live_content
+from reconciler.server.semantics import is_lock, is_managed_by, is_system, live_content
 from reconciler.validation.schema import GraphSchema
 
 _CONTENT_FIELDS = set(CONTENT_FIELDS)
@@ -53,6 +53,13 @@ class LiveAssistant(LiveVersion):
     @property
     def is_system(self) -> bool:
         return is_system(self.metadata)
+
+    @property
+    def is_lock(self) -> bool:
+        return is_lock(self.metadata)
+
+    def managed_by(self, owner: str) -> bool:
+        return is_managed_by(self.metadata, owner)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ import hashlib
 import json
 from typing import Any, Literal
 
-from reconciler.desired.spec import COMMIT_KEY, DIGEST_KEY
+from reconciler.desired.spec import COMMIT_KEY, DIGEST_KEY, ID_KEY, OWNER_KEY
 
 SYSTEM_CREATOR = "system"
 """``metadata.created_by`` of the assistant the server creates for each graph."""
@@ -57,6 +57,28 @@ STRIPPED_CONTEXT_KEYS = frozenset({
 
 def is_system(metadata: dict[str, Any]) -> bool:
     return metadata.get("created_by") == SYSTEM_CREATOR
+
+
+LOCK_KEY = "reconciler/lock"
+"""Metadata of the apply lock (an assistant without ``reconciler/owner``): the owner it locks."""
+LOCK_HOLDER_KEY = "reconciler/lock_holder"
+LOCK_EXPIRES_KEY = "reconciler/lock_expires"
+
+
+def is_lock(metadata: dict[str, Any]) -> bool:
+    """The apply lock's assistant: never planned, imported, pruned or shown as managed."""
+    return LOCK_KEY in metadata
+
+
+def is_managed_by(metadata: dict[str, Any], owner: str) -> bool:
+    """Whether a row may be treated as this owner's: its own metadata says so (whatever a search filter
+    claimed), it has a reconciler id, and it is neither a system assistant nor the lock."""
+    return (
+        metadata.get(OWNER_KEY) == owner
+        and isinstance(metadata.get(ID_KEY), str)
+        and not is_system(metadata)
+        and not is_lock(metadata)
+    )
 
 
 def live_content(row: dict[str, Any]) -> dict[str, Any]:

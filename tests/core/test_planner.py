@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from reconciler.server.live import LiveAssistant
 from reconciler.server.semantics import content_digest, with_provenance
 from reconciler.server.semantics import full_state_body as update_body
 from reconciler.validation.schema import GraphSchema
-from tests.core.factories import OWNER, SERVER, aid, make_request, make_server, make_spec, owned
+from tests.core.factories import OWNER, SCHEMAS, SERVER, aid, make_request, make_server, make_spec, owned
 from tests.core.memory import MemoryServer
 
 SYSTEM_ID = "fe096781-5601-53d2-b2f6-0d3403f7e9ca"
@@ -639,3 +640,24 @@ def test_desired_digest_changes_with_the_files_and_the_owner_but_not_with_file_o
     assert digest(first, second) != digest(first)
     assert desired_digest(make_request(first, owner="other")) != digest(first)
     assert desired_digest(make_request(first, prune=True)) != digest(first)
+
+
+class _IgnoresOwnerFilter(MemoryServer):
+    """A server whose owner search returns every row: the filter is the server's word, not proof."""
+
+    def list_owned(self, owner: str) -> list[LiveAssistant]:
+        return [LiveAssistant.model_validate(copy.deepcopy(row)) for row in self._active.values()]
+
+
+def test_prune_rechecks_every_row_the_owner_search_returns() -> None:
+    server = _IgnoresOwnerFilter(dict(SCHEMAS))
+    server.seed(aid("old-bot"), {"name": "Old bot", "metadata": owned("old-bot")})
+    server.seed(aid("stray"), {"name": "stray"})
+    server.seed(aid("theirs"), {"metadata": owned("theirs", owner="billing")})
+    server.seed(aid("no-id"), {"metadata": {OWNER_KEY: OWNER}})
+    server.seed(aid("lock"), {"metadata": {OWNER_KEY: OWNER, ID_KEY: "lock", "reconciler/lock": OWNER}})
+    server.seed(SYSTEM_ID, {"name": "agent", "metadata": {"created_by": "system", **owned("agent")}})
+
+    result = plan(server, make_spec("faq"), prune=True, allowed_deletes=5)
+
+    assert [(a.action, a.id) for a in result.actions] == [("create", "faq"), ("delete", "old-bot")]
