@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from reconciler.desired.state import DesiredState
 from reconciler.errors import InvalidSpecError, ProblemsError, ReconcilerError, SettingsError
+from reconciler.render.neutralise import for_output
 from reconciler.settings import Settings
 from reconciler.validation.schema import GraphSchema
 
@@ -23,13 +24,19 @@ if TYPE_CHECKING:
 
 
 def say(text: str) -> None:
-    """Data, on stdout."""
+    """Data, on stdout, with no workflow command or invisible character left in it (``render.neutralise``)."""
+    say_raw(for_output(text))
+
+
+def say_raw(text: str) -> None:
+    """On stdout as it is: only for workflow commands this program builds itself, every value in them escaped."""
     sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
     sys.stdout.flush()
 
 
 def warn(text: str) -> None:
-    """Diagnostics, on stderr."""
+    """Diagnostics, on stderr, neutralised as ``say`` does."""
+    text = for_output(text)
     sys.stderr.write(text if text.endswith("\n") else text + "\n")
     sys.stderr.flush()
 

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from reconciler.commands.base import load_and_check, say
+from reconciler.commands.base import load_and_check, say, say_raw
 from reconciler.errors import InvalidSpecError
 from reconciler.settings import Settings
 
@@ -29,7 +29,7 @@ def run(settings: Settings, assistants_dir: Path | None, schemas_dir: Path | Non
         if fmt == "json":
             say(render_problems.render_json(error.problems))
         else:
-            say(render_problems.render_github(error.problems, workspace=os.environ.get("GITHUB_WORKSPACE")))
+            say_raw(render_problems.render_github(error.problems, workspace=os.environ.get("GITHUB_WORKSPACE")))
         return error.exit_code
     count = len(checked.desired.specs)
     files = len({source.file for source in checked.desired.sources.values()})

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 
 from reconciler.errors import Problem
+from reconciler.render.neutralise import for_output
 
 
 def render_json(problems: Sequence[Problem], *, assistants: int = 0, files: int = 0) -> str:
@@ -39,8 +40,9 @@ def _command(problem: Problem, workspace: str | None) -> str:
 
 
 def _escape_data(value: str) -> str:
-    # The escapes GitHub's runner undoes (actions/toolkit, command.ts).
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # Neutralised first (no ``##[`` and no invisible character in an annotation), then the escapes GitHub's
+    # runner undoes (actions/toolkit, command.ts): with CR and LF escaped the command stays one line.
+    return for_output(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(value: str) -> str:
