@@ -6,11 +6,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictStr, ValidationError
 
 from reconciler.errors import SettingsError
+
+if TYPE_CHECKING:
+    from reconciler.desired.yamlio import Document
 
 SETTINGS_FILE = "reconciler.yaml"
 API_KEY_VARIABLES = ("LANGGRAPH_API_KEY", "LANGSMITH_API_KEY")
@@ -146,6 +149,18 @@ def find_root(start: Path = Path(".")) -> Path:
     return start
 
 
+def environment_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name an environment, or None. It becomes a folder (``environments/<name>``), a CI job's
+    name and part of a pull-request comment's marker: no path separators or ``..``, no control characters."""
+    if not name:
+        return "an environment name must not be empty"
+    if "/" in name or "\\" in name or ".." in name:
+        return f"environment name {name!r} must not contain '/', '\\' or '..'"
+    if any(not character.isprintable() or character.isspace() for character in name):
+        return f"environment name {name!r} must not contain spaces, control or invisible characters"
+    return None
+
+
 ENVIRONMENT_VARIABLE = "RECONCILER_ENV"
 """The default of ``--env``: a shell or CI job set up for one environment need not repeat it on every command."""
 
@@ -160,10 +175,12 @@ def colour_wanted(stream: TextIO) -> bool:
 def load_settings(root: Path = Path("."), environment: str | None = None, *, env_default: bool = False) -> Settings:
     """``env_default``: without an ``environment``, take ``RECONCILER_ENV`` (commands that have ``--env``)."""
     path = root / SETTINGS_FILE
-    project = _read_project(path) if path.is_file() else ProjectSettings()
     named_by = "--env"
     if environment is None and env_default and os.environ.get(ENVIRONMENT_VARIABLE):
         environment, named_by = os.environ[ENVIRONMENT_VARIABLE], ENVIRONMENT_VARIABLE
+    if environment is not None and (problem := environment_name_problem(environment)):
+        raise SettingsError(f"{named_by}: {problem}")
+    project = _read_project(path) if path.is_file() else ProjectSettings()
     if environment is not None and environment not in project.environments:
         known = ", ".join(sorted(project.environments)) or "none defined"
         raise SettingsError(f"unknown environment {environment!r} ({named_by}; environments in {path}: {known})")
@@ -180,6 +197,7 @@ def _read_project(path: Path) -> ProjectSettings:
     if len(documents) != 1 or not isinstance(documents[0].value, dict):
         raise SettingsError(f"{path}: expected one mapping of settings")
     document = documents[0]
+    _check_environment_names(path, document)
     try:
         return ProjectSettings.model_validate(document.value)
     except ValidationError as exc:
@@ -188,3 +206,17 @@ def _read_project(path: Path) -> ProjectSettings:
             where = document.source_map.locate(tuple(error["loc"]), key=error["type"] == "extra_forbidden")
             lines.append(f"{path}:{where.line}:{where.col}: {format_path(tuple(error['loc']))}: {error['msg']}")
         raise SettingsError("\n".join(lines)) from None
+
+
+def _check_environment_names(path: Path, document: Document) -> None:
+    environments = document.value.get("environments") if isinstance(document.value, dict) else None
+    if not isinstance(environments, dict):
+        return
+    lines = []
+    for name in environments:
+        problem = environment_name_problem(name) if isinstance(name, str) else "an environment name must be text"
+        if problem:
+            where = document.source_map.locate(("environments", name), key=True)
+            lines.append(f"{path}:{where.line}:{where.col}: environments: {problem}")
+    if lines:
+        raise SettingsError("\n".join(lines))
