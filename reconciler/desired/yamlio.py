@@ -25,6 +25,8 @@ from reconciler.errors import Problem
 
 MAX_NODES_PER_DOCUMENT = 100_000
 MAX_DEPTH = 64
+MAX_FILE_BYTES = 1024 * 1024
+"""A YAML file larger than this (1 MiB: thousands of assistants) is refused before it is read whole or parsed."""
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -44,6 +46,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
                 tag = self._plain_tags[value] = super().resolve(kind, value, implicit)
             return tag
         return str(super().resolve(kind, value, implicit))
+
+
 _SCALAR_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _TAG = "tag:yaml.org,2002:"
 ENV_TAG = "!env"
@@ -89,14 +93,28 @@ class _DocumentTooLarge(Exception):
 def read_documents(path: FilePath, display: str) -> tuple[list[Document], list[Problem]]:
     """Every document of one YAML file, or the problems that make it unreadable."""
     try:
-        data = path.read_bytes()
+        # One byte more than the limit is enough to know: memory stays bounded whatever the file's size
+        # (and whatever stat says, for a pipe or a file still growing).
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         return [], [Problem(display, 1, 1, message=f"cannot read the file: {exc.strerror or exc}")]
     return parse_documents(data, display)
 
 
+def _too_large(display: str) -> Problem:
+    return Problem(
+        display,
+        1,
+        1,
+        message=f"file larger than {MAX_FILE_BYTES // 1024 // 1024} MiB; refused (split it into several files)",
+    )
+
+
 def parse_documents(data: bytes, display: str) -> tuple[list[Document], list[Problem]]:
     """Every document of YAML ``data`` (a file's bytes, or a file as it was at a commit)."""
+    if len(data) > MAX_FILE_BYTES:
+        return [], [_too_large(display)]
     try:
         text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
