@@ -138,6 +138,32 @@ def api_key() -> SecretStr | None:
     return None
 
 
+INSECURE_HTTP_VARIABLE = "RECONCILER_ALLOW_INSECURE_HTTP"
+
+
+def check_key_transport(url: str, key: SecretStr | None) -> None:
+    """An API key goes over plain ``http://`` only to this machine (loopback), unless
+    ``RECONCILER_ALLOW_INSECURE_HTTP=1`` says so: anyone on the path would read it."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    from reconciler.redact import mask_url
+
+    parsed = urlsplit(url)
+    if key is None or parsed.scheme != "http" or os.environ.get(INSECURE_HTTP_VARIABLE) == "1":
+        return
+    host = parsed.hostname or ""
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost" or host.endswith(".localhost")
+    if not loopback:
+        raise SettingsError(
+            f"refusing to send the API key over plain http:// to {mask_url(url)}: use https://, or set "
+            f"{INSECURE_HTTP_VARIABLE}=1 if the network between here and the server is trusted"
+        )
+
+
 def find_root(start: Path = Path(".")) -> Path:
     """The folder of the nearest reconciler.yaml: ``start`` or one of its parents, the way git finds ``.git``;
     ``start`` itself when there is none. Returned relative to ``start`` (``.``, ``..``, ``../..``) so that every

@@ -160,11 +160,11 @@ def client_for(url: str, parallelism: int | None = None) -> LangGraphClient:
     """A client for ``url`` with the API key from the environment and a connection pool for ``parallelism``."""
     from reconciler.server.client import LangGraphClient
     from reconciler.server.live import DEFAULT_PARALLELISM
-    from reconciler.settings import api_key, request_timeout
+    from reconciler.settings import api_key, check_key_transport, request_timeout
 
-    return LangGraphClient(
-        url, api_key=api_key(), timeout=request_timeout(), parallelism=parallelism or DEFAULT_PARALLELISM
-    )
+    key = api_key()
+    check_key_transport(url, key)
+    return LangGraphClient(url, api_key=key, timeout=request_timeout(), parallelism=parallelism or DEFAULT_PARALLELISM)
 
 
 def make_plan(settings: Settings, options: PlanOptions, client: LiveReader) -> Plan:

@@ -201,10 +201,22 @@ def write_plan_file(plan: Plan, path: Path) -> None:
     for action in data["actions"]:
         _swap_env(action, lambda binding: envrefs.reference(binding["name"]))
     text = json.dumps(data, indent=2, sort_keys=False) + "\n"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as file:
-        file.write(text)
+    if path.is_symlink():
+        raise PlanFileError(
+            f"refusing to write the plan file {path}: it is a symbolic link; remove it or choose another path"
+        )
+    # A fresh file beside the target (never one that exists, never through a link), then renamed over it: the
+    # real values never land in a file someone else prepared, nor in a half-written plan.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def read_plan_file(path: Path, environ: Mapping[str, str] | None = None) -> Plan:
