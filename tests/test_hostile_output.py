@@ -121,3 +121,51 @@ def test_a_file_at_the_limit_is_read(tmp_path: Path) -> None:
     path.write_bytes(b"id: x\n" + b"#" * (MAX_FILE_BYTES - 7) + b"\n")
     documents, problems = read_documents(path, "big.yaml")
     assert problems == [] and len(documents) == 1
+
+
+def test_markdown_values_ping_no_one_and_carry_no_marker() -> None:
+    from reconciler.render.markdown import escape
+
+    shown = escape("ask @octocat or @org/team, not a@b.c <!-- reconciler-plan:prod -->")
+    assert (
+        shown == "ask <code>@octocat</code> or <code>@org</code>/team, not a@b.c &#60;!-- reconciler-plan:prod --&#62;"
+    )
+
+
+def _install_step(workflow: str) -> str:
+    import yaml
+
+    from reconciler.adoption.templates import WorkflowOptions, render_workflows
+
+    data = yaml.safe_load(render_workflows(WorkflowOptions(pip_spec=""))[workflow])
+    runs = [
+        step["run"]
+        for job in data["jobs"].values()
+        for step in job["steps"]
+        if step.get("name") == "Install reconciler"
+    ]
+    assert runs and len(set(runs)) == 1
+    assert data["env"]["RECONCILER_PIP_SPEC"] == "${{ vars.RECONCILER_PIP_SPEC || '' }}"
+    return str(runs[0])
+
+
+@pytest.mark.parametrize("workflow", ["plan.yml", "apply.yml", "drift.yml"])
+def test_the_workflows_install_nothing_unnamed(workflow: str, tmp_path: Path) -> None:
+    import subprocess
+
+    script = _install_step(workflow).replace("python -m pip install", "echo would install")
+    unset = subprocess.run(["bash", "-c", script], env={"RECONCILER_PIP_SPEC": ""}, capture_output=True, text=True)
+    assert unset.returncode == 1
+    assert unset.stdout.startswith("::error title=RECONCILER_PIP_SPEC is not set::Set the repository variable")
+    named = subprocess.run(
+        ["bash", "-c", script], env={"RECONCILER_PIP_SPEC": "./dist/x.whl"}, capture_output=True, text=True
+    )
+    assert (named.returncode, named.stdout) == (0, "would install ./dist/x.whl\n")
+
+
+def test_the_sticky_comment_is_found_by_its_first_line_only() -> None:
+    from reconciler.adoption.templates import WorkflowOptions, render_workflows
+
+    plan = render_workflows(WorkflowOptions(pip_spec="."))["plan.yml"]
+    assert "includes(MARKER)" not in plan
+    assert "(c.body ?? '').split(/\\r?\\n/, 1)[0] === MARKER" in plan

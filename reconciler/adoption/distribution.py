@@ -28,8 +28,10 @@ def version() -> str:
 
 
 def pip_spec() -> str:
-    """What to ``pip install`` to get this reconciler: ``$RECONCILER_PIP_SPEC``, else this exact version."""
-    return os.environ.get(PIP_SPEC_VARIABLE, "").strip() or f"{DISTRIBUTION}=={version()}"
+    """What to ``pip install`` to get this reconciler: ``$RECONCILER_PIP_SPEC``, else nothing. No default: the
+    distribution is not on the package index yet, and a name that is not registered there is one anybody can
+    register. The workflows fail with a clear message while neither this nor the repository variable is set."""
+    return os.environ.get(PIP_SPEC_VARIABLE, "").strip()
 
 
 def inmem_hint() -> str:

@@ -26,7 +26,9 @@ from reconciler.render.changes import (
 )
 from reconciler.render.checks import impact_line, smoke_lines
 
-MAX_COMMENT_CHARS = 65_000
+MAX_COMMENT_CHARS = 60_000
+"""Leaves room under GitHub's 65,536 for what the workflow adds around the plan (marker, title, footer), so that
+the workflow never has to cut the plan itself, which would cut inside a block."""
 VALUE_CHARS = 2_000
 """About how much of one change's value is shown."""
 ACTION_CHARS = 12_000
@@ -36,6 +38,8 @@ BANNER_NAMES = 20
 _NOTE_RESERVE = 300
 _SPECIAL = re.compile(r"[&<>\\`*_\[\]|~#]")
 _BACKTICKS = re.compile(r"`+")
+# ``@name`` pings that user or team: shown in a code span, where GitHub links no mention.
+_MENTION = re.compile(r"(?<![\w@])@[A-Za-z0-9][\w-]*")
 
 ActionType = Create | Update | SetLatest | Delete
 
@@ -55,8 +59,9 @@ def render(plan: Plan) -> str:
 
 def escape(value: str) -> str:
     """``value`` rendered as exactly these characters, in markdown and in an HTML block alike: markdown and
-    HTML syntax characters become numeric character references (which GitHub decodes, never interprets)."""
-    return _SPECIAL.sub(lambda m: f"&#{ord(m.group())};", printable(value))
+    HTML syntax characters become numeric character references (which GitHub decodes, never interprets; a
+    ``<!-- reconciler-plan:ENV -->`` marker in a value is no comment), and ``@mentions`` code spans."""
+    return _MENTION.sub(r"<code>\g<0></code>", _SPECIAL.sub(lambda m: f"&#{ord(m.group())};", printable(value)))
 
 
 def code(value: str) -> str:
