@@ -39,7 +39,7 @@ _NOTE_RESERVE = 300
 _SPECIAL = re.compile(r"[&<>\\`*_\[\]|~#]")
 _BACKTICKS = re.compile(r"`+")
 # ``@name`` pings that user or team: shown in a code span, where GitHub links no mention.
-_MENTION = re.compile(r"(?<![\w@])@[A-Za-z0-9][\w-]*")
+_ESCAPED = re.compile(rf"(?P<mention>(?<![\w@])@[A-Za-z0-9][\w-]*)|{_SPECIAL.pattern}")
 
 ActionType = Create | Update | SetLatest | Delete
 
@@ -61,11 +61,22 @@ def escape(value: str) -> str:
     """``value`` rendered as exactly these characters, in markdown and in an HTML block alike: markdown and
     HTML syntax characters become numeric character references (which GitHub decodes, never interprets; a
     ``<!-- reconciler-plan:ENV -->`` marker in a value is no comment), and ``@mentions`` code spans."""
-    return _MENTION.sub(r"<code>\g<0></code>", _SPECIAL.sub(lambda m: f"&#{ord(m.group())};", printable(value)))
+    return _ESCAPED.sub(_escape_match, printable(value))
+
+
+def _escape_match(match: re.Match[str]) -> str:
+    if match.group("mention"):
+        return f"<code>{_characters(match.group())}</code>"
+    return f"&#{ord(match.group())};"
+
+
+def _characters(value: str) -> str:
+    return _SPECIAL.sub(lambda m: f"&#{ord(m.group())};", value)
 
 
 def code(value: str) -> str:
-    return f"<code>{escape(value)}</code>"
+    """Inside a code span no mention is linked: only the characters are escaped."""
+    return f"<code>{_characters(printable(value))}</code>"
 
 
 def fence(lines: list[str], info: str = "") -> str:
