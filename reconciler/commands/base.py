@@ -7,7 +7,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -97,7 +97,8 @@ def load_and_check(settings: Settings, assistants_dir: Path | None = None, schem
 @dataclass(frozen=True)
 class PlanOptions:
     url: str | None = None
-    prune: bool = False
+    prune: bool | None = None
+    """``--prune`` (True) or ``--no-prune`` (False); None: reconciler.yaml's ``prune`` decides."""
     only: tuple[str, ...] = ()
     commit: str | None = None
     """``--commit``: the git commit to record on every version written (default: HEAD, when clean)."""
@@ -169,6 +170,9 @@ def plan_from_files(settings: Settings, options: PlanOptions, client: LiveReader
     """``make_plan``, keeping the checked desired state it was built from."""
     if options.prune and options.only:
         raise SettingsError("--prune cannot be combined with --only: pruning needs the whole desired state")
+    # A targeted plan (--only) never prunes: the settings' prune applies to whole plans.
+    if options.prune is None:
+        options = replace(options, prune=settings.prune and not options.only)
     if options.prune and not settings.owner_configured:
         raise SettingsError(
             f"--prune needs an owner of this repository's own: set owner: in {settings.root / 'reconciler.yaml'} "
@@ -204,7 +208,7 @@ def _plan_checked_files(settings: Settings, options: PlanOptions, client: LiveRe
         schemas=checked.schemas,
         owner=settings.owner,
         server=settings.server_url(options.url),
-        prune=options.prune,
+        prune=bool(options.prune),
         only=options.only,
         commit=provenance_commit(settings, options.commit),
         max_deletes=settings.project.max_deletes,
