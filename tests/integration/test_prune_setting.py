@@ -1,0 +1,52 @@
+"""Pruning chosen in reconciler.yaml: a removed file is deleted by a plain `plan`/`apply`, per environment,
+and `--no-prune` keeps it; against a real `langgraph dev` server."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.conftest import Repo
+
+pytestmark = pytest.mark.integration
+
+
+def _remove_routing(repo: Repo) -> None:
+    """Remove the file of triage and summariser, as a merged pull request would."""
+    (repo.root / "assistants.d" / "routing.yaml").unlink()
+
+
+def test_prune_in_reconciler_yaml_deletes_a_removed_file_without_the_flag(applied: Repo) -> None:
+    applied.edit("reconciler.yaml", "owner: example\nassistants_dir", "owner: example\nprune: true\nassistants_dir")
+    _remove_routing(applied)
+
+    kept = applied.plan_json("--no-prune")
+    planned = applied.plan_json()
+    result = applied.cli("apply", "--auto-approve")
+
+    assert (kept["prune"], kept["summary"]["delete"]) == (False, 0)
+    assert planned["prune"] is True
+    assert sorted((a["action"], a["id"]) for a in planned["actions"]) == [
+        ("delete", "summariser"), ("delete", "triage"),
+    ]
+    assert result.returncode == 0, result.stderr
+    assert sorted(applied.managed()) == ["support-bot"]
+    assert applied.cli("plan", "--detailed-exitcode").returncode == 0
+
+
+def test_an_environment_can_turn_pruning_off(applied: Repo) -> None:
+    applied.edit("reconciler.yaml", "owner: example\nassistants_dir", "owner: example\nprune: true\nassistants_dir")
+    applied.edit("reconciler.yaml", "  prod:\n    owner: example\n", "  prod:\n    owner: example\n    prune: false\n")
+    _remove_routing(applied)
+
+    planned = applied.plan_json("--env", "prod")
+
+    assert (planned["prune"], planned["summary"]["delete"]) == (False, 0)
+    assert any("no longer in the files" in warning for warning in planned["warnings"])
+
+
+def test_without_the_setting_a_removed_file_is_kept(applied: Repo) -> None:
+    _remove_routing(applied)
+
+    planned = applied.plan_json()
+
+    assert (planned["prune"], planned["summary"]["delete"]) == (False, 0)
