@@ -22,6 +22,9 @@ class EnvironmentSettings(BaseModel):
 
     url: StrictStr | None = None
     owner: Annotated[StrictStr, Field(pattern=OWNER_PATTERN)] | None = None
+    id_namespace: Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$")] | None = None
+    """Environments sharing one server: default ids are uuid5 of ``<id_namespace>/<id>``, and the owner written
+    is ``<owner>/<id_namespace>``, so neither environment updates or prunes the other's assistants."""
     prune: StrictBool | None = None
     """Delete this environment's managed assistants that left the files (default: the top-level ``prune``)."""
 
@@ -59,9 +62,15 @@ class Settings:
 
     @property
     def owner(self) -> str:
-        if self.environment and self.project.environments[self.environment].owner:
-            return self.project.environments[self.environment].owner or ""
-        return self.project.owner
+        """The owner written and searched: the environment's, else the project's, followed by
+        ``/<id_namespace>`` where the environment has one."""
+        entry = self.project.environments[self.environment] if self.environment else None
+        owner = (entry.owner if entry else None) or self.project.owner
+        return f"{owner}/{entry.id_namespace}" if entry and entry.id_namespace else owner
+
+    @property
+    def id_namespace(self) -> str | None:
+        return self.project.environments[self.environment].id_namespace if self.environment else None
 
     @property
     def owner_configured(self) -> bool:

@@ -27,8 +27,8 @@ def _uncommented(text: str) -> str:
 def test_settings_init_writes_still_load_with_every_commented_setting_uncommented() -> None:
     text = _uncommented(scaffold.settings_text("shop", ("dev", "prod")))
     settings = ProjectSettings.model_validate(yaml.safe_load(text))
-    assert {name: entry.url for name, entry in settings.environments.items()} == {
-        "dev": "https://your-deployment.example.com", "prod": "https://your-deployment.example.com",
+    assert {name: (entry.url, entry.id_namespace) for name, entry in settings.environments.items()} == {
+        "dev": ("https://your-deployment.example.com", "dev"), "prod": ("https://your-deployment.example.com", "prod"),
     }
 
 
@@ -144,3 +144,22 @@ def test_init_force_keeps_the_owner_of_the_existing_settings(tmp_path: Path, mon
 
     settings = load_settings(tmp_path)
     assert (settings.owner, settings.prune) == ("team-a", True)
+
+
+def test_an_id_namespace_gives_the_environment_its_own_ids_and_owner(tmp_path: Path) -> None:
+    from reconciler.desired.spec import AssistantSpec, default_assistant_id, namespaced_assistant_id
+    from reconciler.desired.state import DesiredState, in_id_namespace
+
+    write_tree(tmp_path, {"reconciler.yaml": "owner: shop\nenvironments:\n  dev: {id_namespace: dev}\n  prod:\n"})
+    dev, prod = load_settings(tmp_path, "dev"), load_settings(tmp_path, "prod")
+    specs = (AssistantSpec(id="bot", graph_id="g"), AssistantSpec(id="kept", graph_id="g", assistant_id=str(
+        namespaced_assistant_id("x", "y"))))
+    desired = DesiredState(specs=specs, sources={})
+
+    assert (dev.owner, prod.owner) == ("shop/dev", "shop")
+    assert in_id_namespace(desired, prod.id_namespace) is desired
+    moved = in_id_namespace(desired, dev.id_namespace)
+    assert [s.resolved_assistant_id for s in moved.specs] == [
+        namespaced_assistant_id("dev", "bot"), namespaced_assistant_id("x", "y"),
+    ]
+    assert namespaced_assistant_id("dev", "bot") != default_assistant_id("bot")

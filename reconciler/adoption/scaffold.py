@@ -37,6 +37,7 @@ def settings_text(owner: str, environments: tuple[str, ...] = ("prod",)) -> str:
     entries = "".join(
         f"  {name}:\n"
         "    # url: https://your-deployment.example.com   # else the RECONCILER_URL variable / secret\n"
+        f"    # id_namespace: {name}   # when environments share one server: their own ids and ownership\n"
         for name in environments
     )
     return (

@@ -196,11 +196,12 @@ def _owner_search_ahead(client: LiveReader, owner: str) -> AbstractContextManage
 
 
 def _plan_checked_files(settings: Settings, options: PlanOptions, client: LiveReader) -> PlannedFromFiles:
+    from reconciler.desired.state import in_id_namespace
     from reconciler.planning.planner import build_plan
     from reconciler.planning.request import PlanRequest
 
     checked = load_and_check(settings)
-    desired = checked.desired
+    desired = in_id_namespace(checked.desired, settings.id_namespace)
     if options.skip_numeric_pins:
         desired = _without_numeric_pins(desired)
     request = PlanRequest(

@@ -50,3 +50,43 @@ def test_without_the_setting_a_removed_file_is_kept(applied: Repo) -> None:
     planned = applied.plan_json()
 
     assert (planned["prune"], planned["summary"]["delete"]) == (False, 0)
+
+
+_SHARED = (
+    "owner: example\nprune: true\nenvironments:\n"
+    "  dev:\n    id_namespace: dev\n"
+    "  prod:\n    id_namespace: prod\n"
+)
+
+
+def test_environments_sharing_a_server_keep_apart_and_never_prune_each_other(repo: Repo) -> None:
+    repo.write("reconciler.yaml", _SHARED)
+    for environment in ("dev", "prod"):
+        result = repo.cli("apply", "--env", environment, "--auto-approve")
+        assert result.returncode == 0, result.stderr
+    (repo.root / "assistants.d" / "routing.yaml").unlink()
+
+    dev_plan = repo.plan_json("--env", "dev")
+    applied = repo.cli("apply", "--env", "dev", "--auto-approve")
+
+    assert sorted((a["action"], a["id"]) for a in dev_plan["actions"]) == [
+        ("delete", "summariser"), ("delete", "triage"),
+    ]
+    assert applied.returncode == 0, applied.stderr
+    owners = {}
+    for owner in ("example/dev", "example/prod"):
+        rows = repo.api.post("/assistants/search", json={"metadata": {"reconciler/owner": owner}, "limit": 100}).json()
+        owners[owner] = sorted(row["metadata"]["reconciler/id"] for row in rows)
+    assert owners == {"example/dev": ["support-bot"], "example/prod": ["summariser", "support-bot", "triage"]}
+
+
+def test_an_assistant_of_another_owner_names_the_fix(applied: Repo) -> None:
+    applied.edit("reconciler.yaml", "owner: example\nassistants_dir", "owner: other\nassistants_dir")
+    applied.edit("reconciler.yaml", "  prod:\n    owner: example\n", "  prod:\n")
+
+    result = applied.cli("plan")
+
+    assert result.returncode == 1
+    assert "is owned by 'example', not 'other'; not taking it over. If another environment or repository manages " \
+        "it on this server, give this one its own `owner` or `id_namespace` in reconciler.yaml, or set a distinct " \
+        "`assistant_id`" in result.stderr
