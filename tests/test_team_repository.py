@@ -60,10 +60,11 @@ def test_an_app_in_a_sub_folder_owns_under_its_folder_path() -> None:
 def test_workflows_of_an_app_in_a_sub_folder_carry_its_slug_everywhere_two_apps_could_collide() -> None:
     options = WorkflowOptions(pip_spec=".", workdir="apps/support", default_branch="trunk")
     rendered = render_workflows(options)
-    plan, apply, drift = (yaml.safe_load(rendered[name]) for name in WORKFLOWS)
+    plan, apply, drift, _ = (yaml.safe_load(rendered[name]) for name in WORKFLOWS)
 
     assert [options.file_name(n) for n in WORKFLOWS] == [
         "reconciler-apps-support-plan.yml", "reconciler-apps-support-apply.yml", "reconciler-apps-support-drift.yml",
+        "reconciler-apps-support-schemas.yml",
     ]
     assert (plan["name"], apply["name"], drift["name"]) == (
         "reconciler plan (apps/support)", "reconciler apply (apps/support)", "reconciler drift (apps/support)",
@@ -101,7 +102,7 @@ def test_init_workflows_rewrites_only_the_workflow_files(tmp_path: Path, monkeyp
     assert run(Path("."), InitOptions(workflows_only=True, pip_spec="x")) == 0
 
     assert sorted(p.name for p in (tmp_path / ".github" / "workflows").iterdir()) == [
-        "reconciler-app-apply.yml", "reconciler-app-drift.yml", "reconciler-app-plan.yml",
+        "reconciler-app-apply.yml", "reconciler-app-drift.yml", "reconciler-app-plan.yml", "reconciler-app-schemas.yml",
     ]
     assert "name: reconciler plan (app)" in (tmp_path / ".github/workflows/reconciler-app-plan.yml").read_text()
     assert sorted(p.name for p in (tmp_path / "app").iterdir()) == ["reconciler.yaml"]
@@ -163,3 +164,19 @@ def test_an_id_namespace_gives_the_environment_its_own_ids_and_owner(tmp_path: P
         namespaced_assistant_id("dev", "bot"), namespaced_assistant_id("x", "y"),
     ]
     assert namespaced_assistant_id("dev", "bot") != default_assistant_id("bot")
+
+
+def test_the_schemas_workflow_fails_a_pull_request_whose_graphs_changed_the_schemas() -> None:
+    options = WorkflowOptions(pip_spec=".", workdir="apps/support", config="graphs/langgraph.json")
+    workflow = yaml.safe_load(render_workflows(options)["reconciler-schemas.yml".removeprefix("reconciler-")])
+    steps = {step["name"]: step for step in workflow["jobs"]["schemas"]["steps"]}
+
+    assert workflow[True]["pull_request"]["paths"] == ["apps/support/**"]
+    assert workflow["env"]["LANGGRAPH_CONFIG"] == "graphs/langgraph.json"
+    assert workflow["defaults"]["run"]["working-directory"] == "apps/support"
+    assert steps["Pull the schemas from the graph code"]["run"] == (
+        'reconciler schemas pull --config "$LANGGRAPH_CONFIG"'
+    )
+    compare = steps["Compare with the committed schemas"]["run"]
+    assert "git diff --exit-code --stat -- schemas/" in compare
+    assert "Run \\`reconciler schemas pull --config $LANGGRAPH_CONFIG\\` and commit the result." in compare

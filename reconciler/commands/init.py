@@ -81,6 +81,7 @@ def _workflow_files(root: Path, git_root: Path | None, options: InitOptions) -> 
         pip_spec=options.pip_spec or pip_spec(),
         workdir=_app_folder(root, workflow_root),
         default_branch=default_branch(root) if git_root is not None else "main",
+        config=Path(os.path.relpath(options.config.resolve(), root.resolve())).as_posix(),
     )
     folder = workflow_root / ".github" / "workflows"
     rendered = render_workflows(workflow_options)
