@@ -158,7 +158,8 @@ def _next_steps(root: Path, git_root: Path | None, files: dict[Path, str], optio
         "     export LANGSMITH_API_KEY if the server needs a key.",
         "  5. See what would change, then do it:  reconciler plan --env prod  /  reconciler apply --env prod",
         "  6. Commit reconciler.yaml, assistants.d/, schemas/ and .github/workflows/. In the repository's settings",
-        "     add the secret LANGSMITH_API_KEY (and RECONCILER_URL if reconciler.yaml has no url); until",
+        "     create a GitHub environment per reconciler environment (prod) holding the secret LANGSMITH_API_KEY",
+        "     (and RECONCILER_URL if reconciler.yaml has no url): plan, apply and drift all read them there; until",
         "     langgraph-reconciler is on the package index, set the variable RECONCILER_PIP_SPEC to a pip spec",
         "     that installs it (e.g. git+https://github.com/<owner>/<repo>@<commit>).",
     ]
