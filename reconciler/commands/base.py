@@ -200,8 +200,10 @@ def _plan_checked_files(settings: Settings, options: PlanOptions, client: LiveRe
     from reconciler.planning.planner import build_plan
     from reconciler.planning.request import PlanRequest
 
-    checked = load_and_check(settings)
-    desired = in_id_namespace(checked.desired, settings.id_namespace)
+    loaded = load_and_check(settings)
+    # Apply's plan-file check reads the ids from `checked`: they must be the namespaced ones too.
+    checked = replace(loaded, desired=in_id_namespace(loaded.desired, settings.id_namespace))
+    desired = checked.desired
     if options.skip_numeric_pins:
         desired = _without_numeric_pins(desired)
     request = PlanRequest(
@@ -239,8 +241,10 @@ def resolve_assistant_id(settings: Settings, spec_id: str, reader: LiveReader) -
         return str(uuid.UUID(spec_id))
     except ValueError:
         pass
+    from reconciler.desired.state import in_id_namespace
+
     loaded = load_desired_state(settings.assistants_dir, settings.overlay_dir)
-    for spec in loaded.desired.specs:
+    for spec in in_id_namespace(loaded.desired, settings.id_namespace).specs:
         if spec.id == spec_id:
             return spec.resolved_assistant_id
     for assistant in reader.list_owned(settings.owner):

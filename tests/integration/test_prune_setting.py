@@ -90,3 +90,17 @@ def test_an_assistant_of_another_owner_names_the_fix(applied: Repo) -> None:
     assert "is owned by 'example', not 'other'; not taking it over. If another environment or repository manages " \
         "it on this server, give this one its own `owner` or `id_namespace` in reconciler.yaml, or set a distinct " \
         "`assistant_id`" in result.stderr
+
+
+def test_a_plan_file_and_show_use_the_namespaced_ids(repo: Repo) -> None:
+    from reconciler.desired.spec import namespaced_assistant_id
+
+    repo.write("reconciler.yaml", _SHARED)
+    planned = repo.cli("plan", "--env", "prod", "--out", "plan.json")
+    applied = repo.cli("apply", "plan.json", "--env", "prod", "--auto-approve")
+    shown = repo.cli("show", "triage", "--env", "prod", "--format", "json")
+
+    assert planned.returncode == 0, planned.stderr
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert shown.returncode == 0, shown.stderr
+    assert namespaced_assistant_id("prod", "triage") in shown.stdout
