@@ -83,7 +83,14 @@ UrlOption = Annotated[
         "--url", metavar="URL", help="Server URL (default: the --env entry's url, $RECONCILER_URL, reconciler.yaml)."
     ),
 ]
-PruneOption = Annotated[bool, typer.Option("--prune", help="Delete managed assistants no longer in the files.")]
+PruneOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--prune/--no-prune",
+        help="Delete managed assistants no longer in the files (default: `prune` in reconciler.yaml, off).",
+        show_default=False,
+    ),
+]
 OnlyOption = Annotated[
     list[str] | None,
     typer.Option("--only", metavar="ID", help="Only these assistant ids (repeatable, globs like 'support-*')."),
@@ -208,11 +215,17 @@ def init(
             help="What the workflows pip-install (default: this version of langgraph-reconciler).",
         ),
     ] = None,
+    workflows: Annotated[
+        bool,
+        typer.Option("--workflows", help="Only (re)write the workflow files (after an upgrade); touch nothing else."),
+    ] = False,
 ) -> None:
     """Set up this app's repository: reconciler.yaml, assistants.d/, schemas/, workflows, .gitignore."""
     from reconciler.commands import init as command
 
-    options = command.InitOptions(config=config, force=force, examples=not no_examples, pip_spec=pip_spec)
+    options = command.InitOptions(
+        config=config, force=force, examples=not no_examples, pip_spec=pip_spec, workflows_only=workflows
+    )
     _run(lambda: command.run(Path("."), options))
 
 
@@ -254,7 +267,7 @@ def plan(
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="Exit 2 when there are changes, 0 when none.")
     ] = False,
-    prune: PruneOption = False,
+    prune: PruneOption = None,
     only: OnlyOption = None,
     max_deletes: MaxDeletesOption = None,
     env: EnvOption = None,
@@ -282,7 +295,7 @@ def apply(
     planfile: Annotated[Path | None, typer.Argument(metavar="PLANFILE", hidden=True)] = None,
     url: UrlOption = None,
     auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")] = False,
-    prune: PruneOption = False,
+    prune: PruneOption = None,
     only: OnlyOption = None,
     fmt: Annotated[
         ReportFormat, _format_option(ReportFormat, "Report on stdout (markdown: for a CI job summary).")

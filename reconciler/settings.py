@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TextIO
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictBool, StrictStr, ValidationError, field_validator
 
 from reconciler.errors import SettingsError
 
@@ -25,6 +25,11 @@ class EnvironmentSettings(BaseModel):
 
     url: StrictStr | None = None
     owner: Annotated[StrictStr, Field(pattern=OWNER_PATTERN)] | None = None
+    id_namespace: Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$")] | None = None
+    """Environments sharing one server: default ids are uuid5 of ``<id_namespace>/<id>``, and the owner written
+    is ``<owner>/<id_namespace>``, so neither environment updates or prunes the other's assistants."""
+    prune: StrictBool | None = None
+    """Delete this environment's managed assistants that left the files (default: the top-level ``prune``)."""
 
 
 class ProjectSettings(BaseModel):
@@ -37,9 +42,19 @@ class ProjectSettings(BaseModel):
     assistants_dir: StrictStr = "assistants.d"
     schemas_dir: StrictStr = "schemas"
     environments_dir: StrictStr = "environments"
+    prune: StrictBool = False
+    """``plan`` and ``apply`` delete managed assistants that left the files, unless ``--no-prune``."""
     max_deletes: Annotated[int, Field(ge=0, strict=True)] = 10
     """A plan deleting more assistants than this is refused unless ``--max-deletes N`` allows it."""
     environments: dict[str, EnvironmentSettings] = Field(default_factory=dict)
+
+    @field_validator("environments", mode="before")
+    @classmethod
+    def _empty_entries(cls, value: object) -> object:
+        # `prod:` with only comments under it is YAML null: an environment with every setting at its default.
+        if isinstance(value, dict):
+            return {name: {} if entry is None else entry for name, entry in value.items()}
+        return value
 
 
 @dataclass(frozen=True)
@@ -50,9 +65,15 @@ class Settings:
 
     @property
     def owner(self) -> str:
-        if self.environment and self.project.environments[self.environment].owner:
-            return self.project.environments[self.environment].owner or ""
-        return self.project.owner
+        """The owner written and searched: the environment's, else the project's, followed by
+        ``/<id_namespace>`` where the environment has one."""
+        entry = self.project.environments[self.environment] if self.environment else None
+        owner = (entry.owner if entry else None) or self.project.owner
+        return f"{owner}/{entry.id_namespace}" if entry and entry.id_namespace else owner
+
+    @property
+    def id_namespace(self) -> str | None:
+        return self.project.environments[self.environment].id_namespace if self.environment else None
 
     @property
     def owner_configured(self) -> bool:
@@ -60,6 +81,12 @@ class Settings:
         if self.environment and self.project.environments[self.environment].owner:
             return True
         return "owner" in self.project.model_fields_set
+
+    @property
+    def prune(self) -> bool:
+        """Whether a plan without ``--prune``/``--no-prune`` deletes what left the files."""
+        chosen = self.project.environments[self.environment].prune if self.environment else None
+        return self.project.prune if chosen is None else chosen
 
     @property
     def assistants_dir(self) -> Path:

@@ -21,20 +21,23 @@ _YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}
 _OWNER_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def owner_for(folder_name: str) -> str:
-    """A default owner from the repository's folder name (``My App`` -> ``My-App``)."""
-    return _OWNER_UNSAFE.sub("-", folder_name).strip("-._")[:100] or "default"
-
-
 def assistant_id_for(graph_id: str) -> str:
     """A valid assistant ``id`` (``[a-z0-9][a-z0-9._-]*``) derived from a graph id."""
     return _ID_UNSAFE.sub("-", graph_id.lower()).strip("-._")[:100] or "assistant"
 
 
+def owner_for(repository: str, folder: str = ".") -> str:
+    """A default owner: the repository's folder name, followed by the app's folder inside it when the app is
+    not at the root (``shop`` + ``apps/support`` -> ``shop-apps-support``), so two apps never share one."""
+    parts = [repository] if folder in ("", ".") else [repository, *folder.split("/")]
+    return _OWNER_UNSAFE.sub("-", "-".join(parts)).strip("-._")[:100] or "default"
+
+
 def settings_text(owner: str, environments: tuple[str, ...] = ("prod",)) -> str:
     entries = "".join(
-        f"  {name}: {{}}\n"
+        f"  {name}:\n"
         "    # url: https://your-deployment.example.com   # else the RECONCILER_URL variable / secret\n"
+        f"    # id_namespace: {name}   # when environments share one server: their own ids and ownership\n"
         for name in environments
     )
     return (
@@ -43,13 +46,18 @@ def settings_text(owner: str, environments: tuple[str, ...] = ("prod",)) -> str:
         "#\n"
         "# Every assistant reconciler writes is marked with the owner; only assistants of this owner are ever\n"
         "# updated or deleted. Give each repository (and each environment sharing a server) its own owner.\n"
+        "# `reconciler init --force` keeps the owner written here.\n"
         f"owner: {_scalar(owner)}\n"
+        "# Delete this owner's assistants whose files were removed (`--no-prune` overrides; an environment may\n"
+        "# set its own `prune`). Deletes are capped by max_deletes, and assistants that crons use are kept.\n"
+        "prune: true\n"
+        "max_deletes: 10\n"
         "assistants_dir: assistants.d\n"
         "schemas_dir: schemas\n"
         "environments_dir: environments\n"
         "environments:\n"
         "  # One entry per deployment: CI plans and applies each in its own job. Per-environment overlays go in\n"
-        "  # environments/<name>/*.yaml; an environment may also set its own owner.\n"
+        "  # environments/<name>/*.yaml; an environment may also set its own owner and prune.\n"
         f"{entries}"
     )
 

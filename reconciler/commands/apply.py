@@ -158,10 +158,10 @@ def smoke_test(the_plan: Plan, report: ApplyReport, client: LangGraphClient, *, 
 def _read_plan_for(settings: Settings, options: PlanOptions, planfile: Path) -> Plan:
     from reconciler.planning.plan import read_plan_file
 
-    if options.prune or options.only or options.commit or options.allow_delete_with_crons:
+    if options.prune is not None or options.only or options.commit or options.allow_delete_with_crons:
         raise SettingsError(
-            "--prune, --only, --commit and --allow-delete-with-crons shape a plan; a plan file is applied exactly "
-            "as it was written"
+            "--prune/--no-prune, --only, --commit and --allow-delete-with-crons shape a plan; a plan file is applied "
+            "exactly as it was written"
         )
     the_plan = read_plan_file(planfile)
     try:

@@ -7,7 +7,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,7 +104,8 @@ def load_and_check(settings: Settings, assistants_dir: Path | None = None, schem
 @dataclass(frozen=True)
 class PlanOptions:
     url: str | None = None
-    prune: bool = False
+    prune: bool | None = None
+    """``--prune`` (True) or ``--no-prune`` (False); None: reconciler.yaml's ``prune`` decides."""
     only: tuple[str, ...] = ()
     commit: str | None = None
     """``--commit``: the git commit to record on every version written (default: HEAD, when clean)."""
@@ -176,6 +177,9 @@ def plan_from_files(settings: Settings, options: PlanOptions, client: LiveReader
     """``make_plan``, keeping the checked desired state it was built from."""
     if options.prune and options.only:
         raise SettingsError("--prune cannot be combined with --only: pruning needs the whole desired state")
+    # A targeted plan (--only) never prunes: the settings' prune applies to whole plans.
+    if options.prune is None:
+        options = replace(options, prune=settings.prune and not options.only)
     if options.prune and not settings.owner_configured:
         raise SettingsError(
             f"--prune needs an owner of this repository's own: set owner: in {settings.root / 'reconciler.yaml'} "
@@ -199,10 +203,13 @@ def _owner_search_ahead(client: LiveReader, owner: str) -> AbstractContextManage
 
 
 def _plan_checked_files(settings: Settings, options: PlanOptions, client: LiveReader) -> PlannedFromFiles:
+    from reconciler.desired.state import in_id_namespace
     from reconciler.planning.planner import build_plan
     from reconciler.planning.request import PlanRequest
 
-    checked = load_and_check(settings)
+    loaded = load_and_check(settings)
+    # Apply's plan-file check reads the ids from `checked`: they must be the namespaced ones too.
+    checked = replace(loaded, desired=in_id_namespace(loaded.desired, settings.id_namespace))
     desired = checked.desired
     if options.skip_numeric_pins:
         desired = _without_numeric_pins(desired)
@@ -211,7 +218,7 @@ def _plan_checked_files(settings: Settings, options: PlanOptions, client: LiveRe
         schemas=checked.schemas,
         owner=settings.owner,
         server=settings.server_url(options.url),
-        prune=options.prune,
+        prune=bool(options.prune),
         only=options.only,
         commit=provenance_commit(settings, options.commit),
         max_deletes=settings.project.max_deletes,
@@ -241,8 +248,10 @@ def resolve_assistant_id(settings: Settings, spec_id: str, reader: LiveReader) -
         return str(uuid.UUID(spec_id))
     except ValueError:
         pass
+    from reconciler.desired.state import in_id_namespace
+
     loaded = load_desired_state(settings.assistants_dir, settings.overlay_dir)
-    for spec in loaded.desired.specs:
+    for spec in in_id_namespace(loaded.desired, settings.id_namespace).specs:
         if spec.id == spec_id:
             return spec.resolved_assistant_id
     for assistant in reader.list_owned(settings.owner):

@@ -25,12 +25,16 @@ class InitOptions:
     examples: bool = True
     pip_spec: str | None = None
     """What the workflows install (default: this very version of langgraph-reconciler, or $RECONCILER_PIP_SPEC)."""
+    workflows_only: bool = False
+    """``--workflows``: (re)write only the workflow files, e.g. after an upgrade; nothing else is touched."""
 
 
 def run(root: Path, options: InitOptions) -> int:
     from reconciler.commands.schemas import fetch_local
 
     git_root = _git_root(root)
+    if options.workflows_only:
+        return _write_workflows(root, git_root, options)
     _refuse_overwrite(_planned_files(root, git_root, options, {}), options)  # before the server starts
     files = _planned_files(root, git_root, options, fetch_local(options.config))
     _refuse_overwrite(files, options)
@@ -46,14 +50,12 @@ def run(root: Path, options: InitOptions) -> int:
 def _planned_files(root: Path, git_root: Path | None, options: InitOptions, schemas: dict[str, GraphSchema]
                    ) -> dict[Path, str]:
     from reconciler.adoption import scaffold
-    from reconciler.adoption.distribution import pip_spec
-    from reconciler.adoption.templates import WorkflowOptions, render_workflows
     from reconciler.validation.editor_schema import editor_schema_text
     from reconciler.validation.schema import schema_file
     from reconciler.validation.schema import serialise as serialise_schema
 
     files: dict[Path, str] = {
-        root / SETTINGS_FILE: scaffold.settings_text(scaffold.owner_for((git_root or root).resolve().name)),
+        root / SETTINGS_FILE: _settings_text(root, git_root),
         root / "schemas" / "assistant.schema.json": editor_schema_text(schemas),
     }
     for schema in schemas.values():
@@ -63,12 +65,52 @@ def _planned_files(root: Path, git_root: Path | None, options: InitOptions, sche
             files[root / "assistants.d" / name] = scaffold.example_assistant_text(schema)
     if not options.examples:
         files[root / "assistants.d" / ".gitkeep"] = ""
-    workflow_root = git_root if git_root is not None else root
-    workdir = Path(os.path.relpath(root.resolve(), workflow_root.resolve())).as_posix()
-    workflows = render_workflows(WorkflowOptions(pip_spec=options.pip_spec or pip_spec(), workdir=workdir))
-    for name, text in workflows.items():
-        files[workflow_root / ".github" / "workflows" / f"reconciler-{name}"] = text
+    files.update(_workflow_files(root, git_root, options))
     return files
+
+
+def _workflow_files(root: Path, git_root: Path | None, options: InitOptions) -> dict[Path, str]:
+    """The workflows of the app at ``root``, named after its folder inside the repository so that every app of a
+    monorepo gets its own (``reconciler-apps-support-plan.yml``)."""
+    from reconciler.adoption.distribution import pip_spec
+    from reconciler.adoption.templates import WorkflowOptions, render_workflows
+    from reconciler.desired.gitrepo import default_branch
+
+    workflow_root = git_root if git_root is not None else root
+    workflow_options = WorkflowOptions(
+        pip_spec=options.pip_spec or pip_spec(),
+        workdir=_app_folder(root, workflow_root),
+        default_branch=default_branch(root) if git_root is not None else "main",
+        config=Path(os.path.relpath(options.config.resolve(), root.resolve())).as_posix(),
+    )
+    folder = workflow_root / ".github" / "workflows"
+    rendered = render_workflows(workflow_options)
+    return {folder / workflow_options.file_name(name): text for name, text in rendered.items()}
+
+
+def _write_workflows(root: Path, git_root: Path | None, options: InitOptions) -> int:
+    for path, text in _workflow_files(root, git_root, options).items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        warn(f"wrote {path}")
+    return 0
+
+
+def _app_folder(root: Path, repository_root: Path) -> str:
+    """The app's folder relative to the repository's root, with POSIX separators (``.`` at the root)."""
+    return Path(os.path.relpath(root.resolve(), repository_root.resolve())).as_posix()
+
+
+def _settings_text(root: Path, git_root: Path | None) -> str:
+    """reconciler.yaml for the app at ``root``, keeping the owner of the one already there (``--force`` must
+    not hand the assistants this repository manages to a new owner, which would orphan them)."""
+    from reconciler.adoption import scaffold
+    from reconciler.settings import load_settings
+
+    if (root / SETTINGS_FILE).is_file():
+        return scaffold.settings_text(load_settings(root).project.owner)
+    repository = (git_root or root).resolve().name
+    return scaffold.settings_text(scaffold.owner_for(repository, _app_folder(root, git_root or root)))
 
 
 def _refuse_overwrite(files: dict[Path, str], options: InitOptions) -> None:
@@ -116,7 +158,8 @@ def _next_steps(root: Path, git_root: Path | None, files: dict[Path, str], optio
         "     export LANGSMITH_API_KEY if the server needs a key.",
         "  5. See what would change, then do it:  reconciler plan --env prod  /  reconciler apply --env prod",
         "  6. Commit reconciler.yaml, assistants.d/, schemas/ and .github/workflows/. In the repository's settings",
-        "     add the secret LANGSMITH_API_KEY (and RECONCILER_URL if reconciler.yaml has no url); until",
+        "     create a GitHub environment per reconciler environment (prod) holding the secret LANGSMITH_API_KEY",
+        "     (and RECONCILER_URL if reconciler.yaml has no url): plan, apply and drift all read them there; until",
         "     langgraph-reconciler is on the package index, set the variable RECONCILER_PIP_SPEC to a pip spec",
         "     that installs it (e.g. git+https://github.com/<owner>/<repo>@<commit>).",
     ]

@@ -37,6 +37,18 @@ def toplevel(root: Path) -> Path | None:
     return Path(found) if found else None
 
 
+def default_branch(root: Path) -> str:
+    """The branch the repository's remote calls its default (``origin/HEAD``), else ``main`` or ``master``
+    where one exists, else the branch checked out, else ``main``."""
+    remote = _text(root, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD")
+    if remote and remote.startswith("origin/"):
+        return remote.removeprefix("origin/")
+    for name in ("main", "master"):
+        if _text(root, "rev-parse", "--verify", "--quiet", f"refs/heads/{name}"):
+            return name
+    return _text(root, "symbolic-ref", "--quiet", "--short", "HEAD") or "main"
+
+
 def head_commit(root: Path) -> str | None:
     found = _text(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
     return found if found and FULL_SHA.match(found) else None

@@ -40,6 +40,13 @@ def default_assistant_id(spec_id: str) -> str:
     return str(uuid.uuid5(ASSISTANT_ID_NAMESPACE, spec_id))
 
 
+@lru_cache(maxsize=65536)
+def namespaced_assistant_id(namespace: str, spec_id: str) -> str:
+    """``uuid5(ASSISTANT_ID_NAMESPACE, f"{namespace}/{spec_id}")``: the default id in an environment with an
+    ``id_namespace``, so that environments sharing one server never share an assistant."""
+    return str(uuid.uuid5(ASSISTANT_ID_NAMESPACE, f"{namespace}/{spec_id}"))
+
+
 class RunnableConfigSpec(BaseModel):
     """The parts of a LangGraph RunnableConfig an assistant may carry; ``configurable`` is the server's
     mirror of ``context`` and is refused here."""

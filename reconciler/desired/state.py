@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from reconciler.desired.locations import Path, SourceMap
-from reconciler.desired.spec import AssistantSpec
+from reconciler.desired.spec import AssistantSpec, namespaced_assistant_id
 
 
 @dataclass(frozen=True)
@@ -36,3 +36,17 @@ class DesiredState:
 
     def secret_paths(self, spec_id: str) -> frozenset[Path]:
         return frozenset(path for path, _ in self.env_refs.get(spec_id, ()))
+
+
+def in_id_namespace(desired: DesiredState, namespace: str | None) -> DesiredState:
+    """``desired`` with every default ``assistant_id`` taken from ``namespace`` (an explicit one is kept);
+    unchanged without a namespace, so that the ids of existing assistants never move."""
+    if not namespace:
+        return desired
+    specs = tuple(
+        spec if spec.assistant_id else AssistantSpec.model_validate(
+            {**spec.model_dump(exclude_unset=True), "assistant_id": namespaced_assistant_id(namespace, spec.id)}
+        )
+        for spec in desired.specs
+    )
+    return replace(desired, specs=specs)

@@ -75,7 +75,8 @@ class SpecPlanner:
             raise self._refuse(
                 ("assistant_id",),
                 f"assistant {live.assistant_id} is owned by {live.owner!r}, not {self.request.owner!r}; "
-                "not taking it over",
+                "not taking it over. If another environment or repository manages it on this server, give this "
+                "one its own `owner` or `id_namespace` in reconciler.yaml, or set a distinct `assistant_id`",
             )
         if self.spec.version_pin is not None:
             return self._pin(live, self.spec.version_pin)

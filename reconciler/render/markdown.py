@@ -1,5 +1,5 @@
 """The plan as a GitHub pull-request comment: title, a caution banner when anything is deleted, a summary
-table, one collapsed ``<details>`` per action with a ``diff`` block, and the warnings.
+table, one collapsed ``<details>`` per action with a ``diff`` block (deletes first), and the warnings.
 
 The comment is rendered to a budget (``MAX_COMMENT_CHARS``, under GitHub's 65,535-character limit): a huge
 value is clipped, and when the next action's details would not fit, the rest are left out and the last line
@@ -51,10 +51,17 @@ def render(plan: Plan) -> str:
     head = [_title(plan), *_outside_edits(plan), *_banner(plan), _table(plan)]
     tail = _warnings(plan)
     budget = MAX_COMMENT_CHARS - len(_join([*head, *tail])) - _NOTE_RESERVE
-    details = _fit((_details(action) for action in plan.actions), budget)
+    details = _fit((_details(action) for action in _deletes_first(plan.actions)), budget)
     missing = len(plan.actions) - len(details)
     note = [_not_shown(missing, len(plan.actions))] if missing else []
     return _join([*head, *details, *tail, *note])
+
+
+def _deletes_first(actions: Iterable[ActionType]) -> list[ActionType]:
+    """The order a reviewer reads in: what is lost first, so that a long comment never clips a delete away
+    (apply still deletes last)."""
+    ordered = list(actions)
+    return [a for a in ordered if isinstance(a, Delete)] + [a for a in ordered if not isinstance(a, Delete)]
 
 
 def escape(value: str) -> str:

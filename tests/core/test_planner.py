@@ -355,7 +355,9 @@ def test_assistant_owned_by_another_owner_is_not_taken_over() -> None:
     server.seed(aid("support-bot"), {"metadata": owned("support-bot", owner="billing")})
     assert plan_problems(server, support_spec()) == [
         f"assistants.d/support-bot.yaml:1:1: support-bot: assistant_id: assistant {aid('support-bot')} is owned "
-        "by 'billing', not 'default'; not taking it over"
+        "by 'billing', not 'default'; not taking it over. If another environment or repository manages it on "
+        "this server, give this one its own `owner` or `id_namespace` in reconciler.yaml, or set a distinct "
+        "`assistant_id`"
     ]
 
 

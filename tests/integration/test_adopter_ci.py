@@ -196,6 +196,23 @@ def test_init_then_the_written_workflows_plan_and_apply_every_environment(
         assert job.step("Plan").summary == f"## reconciler apply ({environment}): no changes\n"
         assert job.step("Apply").skipped
 
+    # A pull request removes a file: its plan shows the delete (init turned `prune` on), and the merge deletes it.
+    (app_repo / "assistants.d" / "summarise.yaml").unlink()
+    _git(app_repo, "commit", "--quiet", "-am", "remove summarise")
+    _, removal_plans = _run_workflow(app_repo, "reconciler-plan.yml", env=env, contexts=contexts,
+                                     matrix_job="plan", list_job="validate", list_output="environments")
+    for job in removal_plans.values():
+        assert job.ok, _log(job)
+        assert "<summary>- delete <code>summarise</code> (summarise)</summary>" in job.step("Plan").summary
+    _, removals = _run_workflow(app_repo, "reconciler-apply.yml", env=env, contexts=contexts,
+                                matrix_job="apply", list_job="environments", list_output="list")
+    for job in removals.values():
+        assert job.ok, _log(job)
+        assert "| ✓ | delete | `summarise` |" in job.step("Apply").summary
+    for url in deployments.values():
+        rows = httpx.post(f"{url}/assistants/search", json={"metadata": {"reconciler/owner": "helpdesk"}}).json()
+        assert [row["metadata"]["reconciler/id"] for row in rows] == ["support"]
+
     print(  # the figures for the report (pytest -s)
         f"\nadopter CI figures: init -> first apply done (2 environments) {first_apply_done - init_started:.1f} s;"
         f" whole test {time.monotonic() - started:.1f} s"

@@ -53,17 +53,17 @@ def test_banner_lists_at_most_twenty_names() -> None:
     assert banner.endswith("<code>bot-19</code> and 5 more")
 
 
-def test_one_details_block_per_action_with_its_summary() -> None:
+def test_one_details_block_per_action_with_its_summary_deletes_first() -> None:
     rendered = markdown.render(sample_plan())
     summaries = re.findall(r"<details>\n<summary>(.*)</summary>", rendered)
     assert rendered.count("</details>") == 6
     assert summaries == [
+        "- delete <code>old-bot</code> (agent)",
         "+ create <code>support-bot</code> (agent, smoke-tested)",
         "~ update <code>triage</code> (agent, smoke-tested)",
         "~ update <code>legacy-bot</code> (legacy, adopt)",
         "↺ set_latest <code>pinned</code> → version 3 (agent, pin)",
         "↺ set_latest <code>router</code> → version 1 (agent, rollback)",
-        "- delete <code>old-bot</code> (agent)",
     ]
 
 
