@@ -57,6 +57,8 @@ def test_junk_instead_of_a_create_that_landed_fails_it_and_the_next_plan_sees_it
     def spoil(request: Request) -> Answer | None:
         if (request.method, request.path) != ("POST", "/assistants") or landed:
             return None
+        if b'"reconciler/lock"' in request.body:  # the apply lock is created the same way: let it through
+            return None
         response = repo.api.post("/assistants", content=request.body, headers={"content-type": "application/json"})
         landed.append(response.json()["metadata"]["reconciler/id"])
         return LOGIN_PAGE
