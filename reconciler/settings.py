@@ -57,6 +57,9 @@ class ProjectSettings(BaseModel):
         return value
 
 
+_NO_ENVIRONMENT = EnvironmentSettings()
+
+
 @dataclass(frozen=True)
 class Settings:
     project: ProjectSettings = field(default_factory=ProjectSettings)
@@ -64,29 +67,30 @@ class Settings:
     environment: str | None = None
 
     @property
+    def _entry(self) -> EnvironmentSettings:
+        """The chosen environment's settings; without ``--env``, an entry with every setting unset."""
+        return self.project.environments[self.environment] if self.environment else _NO_ENVIRONMENT
+
+    @property
     def owner(self) -> str:
         """The owner written and searched: the environment's, else the project's, followed by
         ``/<id_namespace>`` where the environment has one."""
-        entry = self.project.environments[self.environment] if self.environment else None
-        owner = (entry.owner if entry else None) or self.project.owner
-        return f"{owner}/{entry.id_namespace}" if entry and entry.id_namespace else owner
+        owner = self._entry.owner or self.project.owner
+        return f"{owner}/{self.id_namespace}" if self.id_namespace else owner
 
     @property
     def id_namespace(self) -> str | None:
-        return self.project.environments[self.environment].id_namespace if self.environment else None
+        return self._entry.id_namespace
 
     @property
     def owner_configured(self) -> bool:
         """Whether the owner was set in reconciler.yaml (for the environment, or for the project), not defaulted."""
-        if self.environment and self.project.environments[self.environment].owner:
-            return True
-        return "owner" in self.project.model_fields_set
+        return bool(self._entry.owner) or "owner" in self.project.model_fields_set
 
     @property
     def prune(self) -> bool:
         """Whether a plan without ``--prune``/``--no-prune`` deletes what left the files."""
-        chosen = self.project.environments[self.environment].prune if self.environment else None
-        return self.project.prune if chosen is None else chosen
+        return self.project.prune if self._entry.prune is None else self._entry.prune
 
     @property
     def assistants_dir(self) -> Path:
@@ -102,8 +106,7 @@ class Settings:
 
     def server_url(self, flag: str | None) -> str:
         # --env is a flag: the URL it names beats the RECONCILER_URL variable.
-        environment_url = self.project.environments[self.environment].url if self.environment else None
-        url = flag or environment_url or os.environ.get("RECONCILER_URL") or self.project.url
+        url = flag or self._entry.url or os.environ.get("RECONCILER_URL") or self.project.url
         if not url:
             with_url = [name for name, entry in sorted(self.project.environments.items()) if entry.url]
             choose = f"--env NAME (environments with a url: {', '.join(with_url)}), " if with_url else ""

@@ -74,28 +74,33 @@ def resolve_commit(root: Path, ref: str) -> str | None:
     return found if found and FULL_SHA.match(found) else None
 
 
-def show_file(root: Path, commit: str, path: Path) -> bytes | None:
-    """The bytes of ``path`` (a file of this work tree) at ``commit``, or None when it did not exist then."""
+def _in_work_tree(root: Path, path: Path) -> tuple[Path, Path] | None:
+    """The work tree's top folder and ``path`` relative to it, or None outside git or outside the tree."""
     top = toplevel(root)
     if top is None:
         return None
     try:
-        relative = path.resolve().relative_to(top.resolve())
+        return top, path.resolve().relative_to(top.resolve())
     except ValueError:
         return None
+
+
+def show_file(root: Path, commit: str, path: Path) -> bytes | None:
+    """The bytes of ``path`` (a file of this work tree) at ``commit``, or None when it did not exist then."""
+    found = _in_work_tree(root, path)
+    if found is None:
+        return None
+    _, relative = found
     result = _git(root, "show", f"{commit}:{relative.as_posix()}")
     return result.stdout if result is not None and result.returncode == 0 else None
 
 
 def files_at(root: Path, commit: str, directory: Path) -> list[Path] | None:
     """The files under ``directory`` (a folder of this work tree) at ``commit``, as work-tree paths."""
-    top = toplevel(root)
-    if top is None:
+    in_tree = _in_work_tree(root, directory)
+    if in_tree is None:
         return None
-    try:
-        relative = directory.resolve().relative_to(top.resolve())
-    except ValueError:
-        return None
+    top, relative = in_tree
     found = _text(root, "ls-tree", "-r", "--name-only", commit, "--", relative.as_posix() or ".")
     if found is None:
         return None
