@@ -15,18 +15,14 @@ Rewrite = Callable[[bytes, bytes], bytes]
 """``rewrite(request_line, body) -> body``."""
 
 
-class SlowProxy:
-    """Requests whose first line starts with one of ``slow`` wait ``delay`` seconds before they are relayed;
-    ``seen`` is set when the first of them arrives (it is being held)."""
+class LoopbackProxy:
+    """Relays HTTP/1.1 between clients on a free loopback port (``url``) and ``upstream``, one thread per
+    connection; subclasses say in ``_serve`` what happens to each request. Set a subclass's own attributes
+    before calling ``__init__``: the first connection may be accepted at once."""
 
-    def __init__(self, upstream: str, *, slow: tuple[bytes, ...] = (), delay: float = 0.0,
-                 rewrite: Rewrite | None = None) -> None:
+    def __init__(self, upstream: str) -> None:
         parts = urlsplit(upstream)
         self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
-        self.slow = slow
-        self.delay = delay
-        self.rewrite = rewrite
-        self.seen = threading.Event()
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
         self._closing = False
@@ -45,11 +41,27 @@ class SlowProxy:
             threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
     def _serve(self, client: socket.socket) -> None:
+        raise NotImplementedError
+
+
+class SlowProxy(LoopbackProxy):
+    """Requests whose first line starts with one of ``slow`` wait ``delay`` seconds before they are relayed;
+    ``seen`` is set when the first of them arrives (it is being held)."""
+
+    def __init__(self, upstream: str, *, slow: tuple[bytes, ...] = (), delay: float = 0.0,
+                 rewrite: Rewrite | None = None) -> None:
+        self.slow = slow
+        self.delay = delay
+        self.rewrite = rewrite
+        self.seen = threading.Event()
+        super().__init__(upstream)
+
+    def _serve(self, client: socket.socket) -> None:
         upstream = socket.create_connection(self.upstream)
         threading.Thread(target=_relay, args=(upstream, client), daemon=True).start()
         reader = client.makefile("rb")
         try:
-            while (request := _read_request(reader)) is not None:
+            while (request := read_request(reader)) is not None:
                 head, body = request
                 line = head.split(b"\r\n", 1)[0]
                 if any(line.startswith(prefix) for prefix in self.slow):
@@ -78,7 +90,8 @@ def _relay(upstream: socket.socket, client: socket.socket) -> None:
                 pass
 
 
-def _read_request(reader: BinaryIO) -> tuple[bytes, bytes] | None:
+def read_request(reader: BinaryIO) -> tuple[bytes, bytes] | None:
+    """One whole request as (head, Content-Length body), or None at the end of the stream."""
     head = b""
     while not head.endswith(b"\r\n\r\n"):
         line = reader.readline()

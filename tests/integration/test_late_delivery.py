@@ -10,12 +10,11 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from typing import BinaryIO
-from urllib.parse import urlsplit
 
 import pytest
 
 from tests.integration.conftest import Repo
+from tests.slowproxy import LoopbackProxy, read_request
 
 pytestmark = pytest.mark.integration
 
@@ -23,33 +22,16 @@ TIMEOUT = 1.5
 """The client's timeout (RECONCILER_TIMEOUT): apply also waits up to this long for an unknown outcome."""
 
 
-class HoldingProxy:
-    """Relays HTTP/1.1 between the client and ``upstream``; the first request whose method is ``method`` is held
-    for ``hold`` seconds and then delivered, whether or not the client is still waiting for it."""
+class HoldingProxy(LoopbackProxy):
+    """The first request whose method is ``method`` is held for ``hold`` seconds and then delivered, whether or
+    not the client is still waiting for it; every other request is relayed at once."""
 
     def __init__(self, upstream: str, *, method: str = "PATCH", hold: float) -> None:
-        parts = urlsplit(upstream)
-        self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
         self.method = method.encode()
         self.hold = hold
         self.held = threading.Event()
         self.delivered = threading.Event()
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-        self._closing = False
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def close(self) -> None:
-        self._closing = True
-        self._listener.close()
-
-    def _accept(self) -> None:
-        while not self._closing:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+        super().__init__(upstream)
 
     def _serve(self, client: socket.socket) -> None:
         upstream = socket.create_connection(self.upstream)
@@ -57,7 +39,8 @@ class HoldingProxy:
         threading.Thread(target=self._relay_back, args=(upstream, client, answered), daemon=True).start()
         reader = client.makefile("rb")
         try:
-            while (request := _read_request(reader)) is not None:
+            while (parts := read_request(reader)) is not None:
+                request = parts[0] + parts[1]
                 if request.startswith(self.method + b" ") and not self.held.is_set():
                     self.held.set()
                     time.sleep(self.hold)  # the client times out meanwhile and closes its side
@@ -88,23 +71,6 @@ class HoldingProxy:
                 client.sendall(data)
             except OSError:
                 pass  # the client gave up on this answer
-
-
-def _read_request(reader: BinaryIO) -> bytes | None:
-    """One whole request (head and Content-Length body), or None at the end of the stream."""
-    head = b""
-    while not head.endswith(b"\r\n\r\n"):
-        line = reader.readline()
-        if not line:
-            return None
-        head += line
-    length = 0
-    for line in head.split(b"\r\n"):
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value.strip())
-    body = reader.read(length) if length else b""
-    return head + body
 
 
 @pytest.fixture
