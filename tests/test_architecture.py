@@ -15,6 +15,7 @@ PACKAGE = REPO_ROOT / "reconciler"
 LAYERS = {
     "errors": "core",
     "redact": "core",
+    "secrets": "core",
     "jsonvalues": "core",
     "desired": "core",
     "desired.gitrepo": "edge",
@@ -162,7 +163,7 @@ def test_the_import_collector_sees_every_kind_of_import() -> None:
 
 def test_core_modules_exist() -> None:
     assert {
-        "desired.spec", "desired.state", "planning.diff", "planning.plan", "planning.planner", "redact",
+        "desired.spec", "desired.state", "planning.diff", "planning.plan", "planning.planner", "redact", "secrets",
         "server.live", "desired.loading", "validation.schema",
     } <= set(IMPORTS)
 
@@ -216,10 +217,11 @@ def test_every_module_has_a_layer() -> None:
 
 
 def test_every_module_lives_in_a_stage_package() -> None:
-    """The top level keeps what every stage shares (errors, JSON equality, redaction, settings) and the entry points."""
+    """The top level keeps what every stage shares (errors, JSON equality, the rules of what is secret,
+    redaction, settings) and the entry points."""
     packages = {module.split(".")[0] for module in IMPORTS if "." in module}
     top_level = sorted(module for module in IMPORTS if "." not in module and module not in packages)
-    assert top_level == ["", "__main__", "cli", "errors", "jsonvalues", "redact", "settings"]
+    assert top_level == ["", "__main__", "cli", "errors", "jsonvalues", "redact", "secrets", "settings"]
 
 
 def _stage(module: str) -> str | None:

@@ -14,7 +14,7 @@ from typing import Any
 from reconciler.desired.envrefs import EnvRef
 from reconciler.desired.spec import ID_KEY, RESERVED_METADATA_PREFIX, default_assistant_id
 from reconciler.desired.yamlio import dump
-from reconciler.redact import looks_secret
+from reconciler.secrets import looks_secret
 from reconciler.server.live import LiveAssistant
 
 _NOT_ID_CHARS = re.compile(r"[^a-z0-9._-]+")
