@@ -27,8 +27,13 @@ SchemaPlace = tuple[str | None | EllipsisType, ...]
 """A place in a context the schema marks secret, as keys from the top of the context; ``None`` stands for any
 key (``additionalProperties``, ``patternProperties``) or any list index (``items``), ``...`` for any number of
 levels (inside a recursive model)."""
-MAX_SCHEMA_DEPTH = 32
-"""Nesting followed when looking for secret places (a reference already on the chain is a cycle and stops)."""
+MAX_SCHEMA_DEPTH = 64
+"""References followed in a row (a reference already on the chain is a cycle and is not followed again); what
+lies deeper is taken as secret, which masks more, never less."""
+MAX_PLACES = 256
+"""Secret places kept below one reference. A model used twice in each of many nested models has exponentially
+many places; past this many, each is widened to its last key at any depth (``(..., "pin")``), which masks more,
+never less."""
 
 _ALWAYS_SECRET = {
     "secret", "secrets", "password", "passwords", "passwd", "passphrase", "credential", "credentials", "creds",
@@ -136,36 +141,57 @@ def schema_secret_places(root: Mapping[str, Any] | None) -> frozenset[SchemaPlac
     """Every place in a context that ``root`` (the graph's context schema) marks secret, at any depth."""
     if not root:
         return frozenset()
-    return frozenset(_secret_places(root, root, (), frozenset())[0])
+    return frozenset(_PlaceFinder(root).places(root, (), frozenset())[0])
 
 
-def _secret_places(
-    schema: Any, root: Mapping[str, Any], place: SchemaPlace, chain: frozenset[str]
-) -> tuple[set[SchemaPlace], set[str]]:
-    """The secret places at and below ``place``, and the references on ``chain`` met again below it (cycles)."""
-    if not isinstance(schema, dict) or len(place) + len(chain) > MAX_SCHEMA_DEPTH:
-        return set(), set()
-    if is_secret_schema(schema, root, chain):
-        return {place}, set()  # everything inside is secret too: no need to look further
-    found: set[SchemaPlace] = set()
-    cycles: set[str] = set()
-    ref = schema.get("$ref")
-    if isinstance(ref, str) and ref in chain:
-        cycles.add(ref)
-    elif isinstance(ref, str):
-        inner, inner_cycles = _secret_places(resolve_reference(ref, root), root, place, chain | {ref})
-        if ref in inner_cycles:
+class _PlaceFinder:
+    """Walks a schema for its secret places. What a reference leads to is worked out once wherever the walk
+    allows it, so that a model used in many places (or a chain of models each used twice) costs one walk."""
+
+    def __init__(self, root: Mapping[str, Any]) -> None:
+        self.root = root
+        self.by_reference: dict[str, tuple[frozenset[SchemaPlace], frozenset[str]]] = {}
+        """A reference's places (relative to where it stands) and the references met below it."""
+
+    def places(self, schema: Any, place: SchemaPlace, chain: frozenset[str]) -> tuple[set[SchemaPlace], set[str]]:
+        """The secret places at and below ``place``, and every reference met below it (those on ``chain``
+        are cycles and not followed)."""
+        if not isinstance(schema, dict):
+            return set(), set()
+        if len(chain) > MAX_SCHEMA_DEPTH or is_secret_schema(schema, self.root, chain):
+            return {place}, set()  # everything inside is secret too: no need to look further
+        found: set[SchemaPlace] = set()
+        met: set[str] = set()
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref in chain:
+            met.add(ref)
+        elif isinstance(ref, str):
+            relative, below = self._reference(ref, chain)
+            found |= {(*place, *secret) for secret in relative}
+            met |= below
+        below_here = [(member, place) for member in _members(schema)]
+        below_here += [(value, (*place, str(key))) for key, value in _mapping(schema.get("properties")).items()]
+        below_here += [(inner, (*place, None)) for inner in _any_key_or_index(schema)]
+        for inner, inner_place in below_here:
+            inner_found, inner_met = self.places(inner, inner_place, chain)
+            found |= inner_found
+            met |= inner_met
+        return found, met
+
+    def _reference(self, ref: str, chain: frozenset[str]) -> tuple[frozenset[SchemaPlace], frozenset[str]]:
+        known = self.by_reference.get(ref)
+        if known is not None and not (known[1] - {ref}) & chain:
+            return known  # the walk below met nothing on this chain, so it would go the same way again
+        found, met = self.places(resolve_reference(ref, self.root), (), chain | {ref})
+        if ref in met:
             # A recursive model (a tree of nodes) repeats itself below: what is secret in it is secret at any depth.
-            inner |= {(*place, ..., *secret[len(place):]) for secret in inner}
-        found, cycles = inner, inner_cycles - {ref}
-    below = [(member, place) for member in _members(schema)]
-    below += [(value, (*place, str(key))) for key, value in _mapping(schema.get("properties")).items()]
-    below += [(inner_schema, (*place, None)) for inner_schema in _any_key_or_index(schema)]
-    for inner_schema, inner_place in below:
-        inner, inner_cycles = _secret_places(inner_schema, root, inner_place, chain)
-        found |= inner
-        cycles |= inner_cycles
-    return found, cycles
+            found |= {(..., *secret) for secret in found}
+        if len(found) > MAX_PLACES:
+            found = {(..., *secret[-1:]) for secret in found}
+        result = frozenset(found), frozenset(met | {ref})
+        if not (met - {ref}) & chain:
+            self.by_reference[ref] = result
+        return result
 
 
 def is_secret_schema(schema: Any, root: Mapping[str, Any], chain: frozenset[str] = frozenset()) -> bool:

@@ -11,6 +11,8 @@ import pytest
 
 from reconciler.planning.actions import changes_between
 from reconciler.secrets import (
+    MAX_PLACES,
+    MAX_SCHEMA_DEPTH,
     SchemaPlace,
     connection_secrets,
     env_values,
@@ -181,6 +183,27 @@ def test_a_secret_inside_a_recursive_model_is_secret_at_every_depth() -> None:
     assert is_secret_path(("context", "tree", "children", 0, "children", 2, "pin"), places)
     assert not is_secret_path(("context", "tree", "children", 0, "name"), places)
     assert not is_secret_path(("context", "pin"), places)
+
+
+def test_models_used_twice_at_every_level_cost_one_walk_each_and_widen_past_the_limit() -> None:
+    """40 nested models each used twice would be 2**40 places; past MAX_PLACES they widen to the last key."""
+    depth = 40
+    defs: dict[str, Any] = {f"M{i}": {"properties": {"a": {"$ref": f"#/$defs/M{i + 1}"},
+                                                    "b": {"$ref": f"#/$defs/M{i + 1}"}}} for i in range(depth)}
+    defs[f"M{depth}"] = {"properties": {"pin": SECRET, "name": {"type": "string"}}}
+    places = _places({"root": {"$ref": "#/$defs/M0"}}, **{"$defs": defs})
+    assert 0 < len(places) <= MAX_PLACES
+    assert all(place[0] == "root" and place[-2:] == (..., "pin") for place in places)
+    assert is_secret_path(("context", "root", *["a", "b"] * 20, "pin"), places)
+    assert not is_secret_path(("context", "root", *["a", "b"] * 20, "name"), places)
+    few = _places({"root": {"$ref": "#/$defs/M37"}}, **{"$defs": defs})
+    assert len(few) == 8 and ("root", "a", "b", "a", "pin") in few
+
+
+def test_what_lies_deeper_than_the_reference_limit_is_secret() -> None:
+    defs: dict[str, Any] = {f"M{i}": {"properties": {"next": {"$ref": f"#/$defs/M{i + 1}"}}} for i in range(70)}
+    (place,) = _places({"root": {"$ref": "#/$defs/M0"}}, **{"$defs": defs})
+    assert place[:3] == ("root", "next", "next") and len(place) == 1 + MAX_SCHEMA_DEPTH
 
 
 def test_is_secret_schema_is_about_the_whole_value() -> None:
