@@ -37,8 +37,10 @@ lint-workflows: install
 unit: install
 	$(BIN)/pytest -q -m "not integration"
 
+# One worker per core; every test of one runtime runs on the same worker (tests/conftest.py), so each server starts
+# once. Plain `$(BIN)/pytest` runs the same tests one at a time.
 test: lint lint-workflows $(TEST_SERVERS_DEPS)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist loadgroup
 
 demo: install
 	$(BIN)/reconciler validate

@@ -14,8 +14,9 @@ import httpx
 import pytest
 
 from tests.helpers import REPO_ROOT, RunCli
-from tests.servers import LiveServer, live_server, selected_runtimes
+from tests.servers import SERVERS_ENV, LiveServer, live_server, selected_runtimes
 
+EVERY_SERVER_ENV = "RECONCILER_TEST_EVERY_SERVER"
 _STRIPPED_ENV = ("LANGGRAPH_API_KEY", "LANGSMITH_API_KEY", "RECONCILER_URL", "RECONCILER_ENV", "NO_COLOR")
 _PAGE = 1000
 _SYSTEM = {"created_by": "system"}
@@ -25,12 +26,43 @@ _SYSTEM_ROWS = pytest.StashKey[list[dict[str, Any]]]()
 _INTEGRATION_DIR = Path(__file__).parent / "integration"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "any_server: a test of reconciler's own logic that needs a real server but not a particular one: it runs on "
+        f"the first runtime of {SERVERS_ENV} only ({EVERY_SERVER_ENV}=1 runs it on each)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test under tests/integration/ talks to a real server: mark it, so `-m "not integration"` (make unit)
-    never starts one, whether or not the module remembered its own ``pytestmark``."""
+    never starts one, whether or not the module remembered its own ``pytestmark``. ``any_server`` tests are kept
+    on the first selected runtime only. Under pytest-xdist (``make test``) every test of one runtime goes to the
+    same worker (``xdist_group``), so each worker starts only the servers it uses."""
+    first = selected_runtimes()[0]
+    every = os.environ.get(EVERY_SERVER_ENV, "") not in ("", "0")
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
     for item in items:
         if _INTEGRATION_DIR in item.path.parents:
             item.add_marker(pytest.mark.integration)
+        runtime = _runtime_of(item)
+        if runtime is not None and runtime != first and not every and item.get_closest_marker("any_server"):
+            dropped.append(item)
+            continue
+        if runtime is not None:
+            item.add_marker(pytest.mark.xdist_group(runtime))
+        kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def _runtime_of(item: pytest.Item) -> str | None:
+    """The runtime of the session server a test runs on, when it uses one."""
+    callspec = getattr(item, "callspec", None)
+    runtime = callspec.params.get("langgraph_server") if callspec is not None else None
+    return runtime if isinstance(runtime, str) else None
 
 
 @pytest.fixture(scope="session", params=selected_runtimes())

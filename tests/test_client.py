@@ -133,3 +133,15 @@ def test_file_problems_win_over_an_unreachable_server_the_search_was_sent_to(tmp
         with pytest.raises(InvalidSpecError) as raised:
             make_plan(load_settings(tmp_path), PlanOptions(), client)
     assert "assistants.d/a.yaml:3:1" in raised.value.report()
+
+
+def test_a_plain_http_server_loads_no_ca_bundle_and_the_context_trusts_no_tls_peer() -> None:
+    import ssl
+
+    from reconciler.server.http import tls_verification
+
+    plain = tls_verification("http://127.0.0.1:2124")
+    assert isinstance(plain, ssl.SSLContext)
+    assert plain.cert_store_stats()["x509_ca"] == 0
+    assert plain.verify_mode == ssl.CERT_REQUIRED and plain.check_hostname
+    assert tls_verification("HTTPS://api.example.com") is True  # httpx's default: the CA bundle, verified

@@ -10,6 +10,7 @@ server. Calls the caller marks safe to repeat are retried with backoff on connec
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from email.utils import parsedate_to_datetime
@@ -76,6 +77,7 @@ class HttpSession:
                 timeout=httpx.Timeout(timeout, connect=5.0),
                 transport=transport,
                 limits=limits,
+                verify=tls_verification(self.url),
             )
         except (httpx.InvalidURL, ValueError) as exc:
             raise SettingsError(f"invalid server URL {self.display_url!r}: {mask_url(str(exc))}") from None
@@ -194,6 +196,15 @@ class HttpSession:
         }.get(status, "server error" if status >= 500 else "request refused")
         raise ServerError(f"{where} -> {status}: {hint}: {self.answers.detail(response)}", url=self.display_url,
                           status=status)
+
+
+def tls_verification(url: str) -> ssl.SSLContext | bool:
+    """httpx's default (the CA bundle) for an https:// server. A plain http:// server needs no CA bundle, and
+    loading one costs tens of milliseconds per process; redirects are not followed, so no request leaves for
+    another URL, and the empty context would refuse any TLS peer rather than trust it."""
+    if url.lower().startswith("https://"):
+        return True
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates and host names, and trusts no CA
 
 
 def retry_after(response: httpx.Response, *, default: float) -> float:

@@ -9,7 +9,7 @@ from reconciler.desired.spec import default_assistant_id
 from tests.helpers import commit_all, git
 from tests.integration.conftest import Repo
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.any_server]  # reconciler's own logic: any real server will do
 
 SUPPORT = default_assistant_id("support-bot")
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.integration.conftest import Repo
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.any_server]  # reconciler's own logic: any real server will do
 
 SECRET = "https://hooks.example.invalid/T0KEN-5ekr3t"
 ENV = {"SUPPORT_WEBHOOK": SECRET}

@@ -6,7 +6,11 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from tests.integration.conftest import Repo
+
+pytestmark = [pytest.mark.integration, pytest.mark.any_server]  # reconciler's own logic: any real server will do
 
 RUNNER_COMMAND = re.compile(r"(?:\A|[\r\n])\s*::|##\[")
 HOSTILE = "ok\\n::add-mask::x\\r  ::stop-commands::t ##[error]e \\u202eevil\\u200b @octocat"

@@ -10,7 +10,7 @@ import pytest
 from tests.integration.conftest import Repo
 from tests.junkserver import Answer, Request, junk_server
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.any_server]  # reconciler's own logic: any real server will do
 
 LOGIN_PAGE = Answer(200, b"<html><head><title>Sign in</title></head></html>", "text/html")
 REDIRECT = Answer(302, b"", "text/html", {"location": "https://sso.example.com/login"})

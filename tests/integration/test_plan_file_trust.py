@@ -10,7 +10,7 @@ import pytest
 
 from tests.integration.conftest import Repo
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.any_server]  # reconciler's own logic: any real server will do
 
 REFUSED = "this plan file is not what the files and the server give now; nothing was written."
 

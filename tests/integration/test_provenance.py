@@ -9,7 +9,7 @@ from reconciler.server.semantics import content_digest
 from tests.helpers import commit_all
 from tests.integration.conftest import Repo
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.any_server]  # reconciler's own logic: any real server will do
 
 OTHER_SHA = "ab" * 20
 

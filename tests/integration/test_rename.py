@@ -7,7 +7,7 @@ import pytest
 
 from tests.integration.conftest import Repo
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.any_server]  # reconciler's own logic: any real server will do
 
 
 def test_renamed_id_is_detected_and_kept_with_assistant_id(applied: Repo) -> None:

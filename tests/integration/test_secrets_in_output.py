@@ -10,7 +10,7 @@ import pytest
 
 from tests.integration.conftest import Repo
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.any_server]  # reconciler's own logic: any real server will do
 
 PASSWORD = "pw-S3CRET-42"
 API_KEY = "lsv2_sk_SECRET-KEY-0123456789"
