@@ -1,12 +1,15 @@
-"""Equality of JSON values as the server sees them: numbers by value (1 == 1.0), booleans apart from numbers.
+"""Equality of JSON values as the server sees them: numbers by value (1 == 1.0), booleans apart from numbers;
+and where a local JSON Schema reference points.
 
-Shared by every stage that compares contents or schemas (validation, planning, admission).
+Shared by every stage that compares contents or schemas (validation, planning, admission) and by the rules of
+what is secret.
 """
 
 from __future__ import annotations
 
 import json
 import marshal
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -40,3 +43,14 @@ def _json_equal(a: Any, b: Any) -> bool:
     if isinstance(a, int | float) and isinstance(b, int | float):
         return a == b
     return type(a) is type(b) and bool(a == b)
+
+
+def resolve_reference(ref: str, root: Mapping[str, Any]) -> Any:
+    """What a local reference (``#/$defs/Retrieval``) points to in ``root``; None for anything else."""
+    if not ref.startswith("#"):
+        return None
+    node: Any = root
+    for part in ref[1:].split("/")[1:]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        node = node.get(part) if isinstance(node, dict) else None
+    return node

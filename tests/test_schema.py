@@ -18,7 +18,6 @@ from reconciler.validation.schema import (
     load_schemas,
     read_schema,
     schema_file,
-    sensitive_context_keys,
     serialise,
 )
 from tests.helpers import REPO_ROOT, write_tree
@@ -234,34 +233,10 @@ def test_nested_context_path() -> None:
     ]
 
 
-def test_sensitive_context_keys_from_write_only_and_password_format() -> None:
-    assert sensitive_context_keys(_fixture("secure")) == frozenset({"api_key", "fallback_key", "refresh_token"})
-
-
-def test_no_sensitive_context_keys() -> None:
-    assert sensitive_context_keys(_fixture("agent")) == frozenset()
-    assert sensitive_context_keys(_fixture("plain")) == frozenset()
-    assert sensitive_context_keys(None) == frozenset()
-
-
-@pytest.mark.parametrize(
-    "prop",
-    [
-        {"type": "string", "writeOnly": True},
-        {"type": "string", "format": "password"},
-        {"anyOf": [{"type": "string", "writeOnly": True}, {"type": "null"}]},
-        {"oneOf": [{"type": "null"}, {"type": "string", "format": "password"}]},
-        {"allOf": [{"$ref": "#/definitions/Secret"}]},
-    ],
-)
-def test_sensitive_context_key_shapes(prop: dict[str, Any]) -> None:
-    schema = GraphSchema(
-        "g",
-        {"properties": {"token": prop, "plain": {"type": "string"}},
-         "definitions": {"Secret": {"type": "string", "format": "password"}}},
-        None,
-    )
-    assert sensitive_context_keys(schema) == frozenset({"token"})
+def test_secret_places_of_the_effective_schema() -> None:
+    assert _fixture("secure").secret_places == frozenset({("api_key",), ("fallback_key",), ("refresh_token",)})
+    assert GraphSchema("g", None, {"properties": {"pin": {"writeOnly": True}}}).secret_places == {("pin",)}
+    assert _fixture("agent").secret_places == frozenset()
 
 
 def test_serialise_round_trips_and_is_stable(tmp_path: Path) -> None:

@@ -8,20 +8,25 @@ Importing again writes nothing new: an assistant a file in the folder already de
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from reconciler.desired.envrefs import EnvRef
 from reconciler.desired.spec import ID_KEY, RESERVED_METADATA_PREFIX, default_assistant_id
 from reconciler.desired.yamlio import dump
-from reconciler.redact import looks_secret
+from reconciler.secrets import SchemaPlace, is_secret_path
 from reconciler.server.live import LiveAssistant
 
 _NOT_ID_CHARS = re.compile(r"[^a-z0-9._-]+")
 _NOT_VARIABLE_CHARS = re.compile(r"[^A-Z0-9_]+")
 
 
-def spec_document(assistant: LiveAssistant, spec_id: str) -> dict[str, Any]:
+def spec_document(
+    assistant: LiveAssistant, spec_id: str, secret_places: frozenset[SchemaPlace] = frozenset()
+) -> dict[str, Any]:
+    """The file of ``assistant``; secret values (by name, or at ``secret_places`` of its graph's schema) as
+    ``!env`` references."""
     content = assistant.content()
     if not content["context"]:
         # A server that does not mirror ``config.configurable`` into ``context`` keeps the assistant's settings
@@ -46,24 +51,26 @@ def spec_document(assistant: LiveAssistant, spec_id: str) -> dict[str, Any]:
     document.update({key: value for key, value in optional.items() if value})
     for field_name in ("context", "metadata"):
         if field_name in document:
-            document[field_name] = _secrets_as_env(document[field_name], (spec_id, field_name))
+            document[field_name] = _secrets_as_env(document[field_name], spec_id, (field_name,), secret_places)
     return document
 
 
-def _secrets_as_env(value: Any, path: tuple[str, ...], *, secret: bool = False) -> Any:
-    """Secret-looking string values (by key name) as ``!env`` references, never written to git in plain text."""
+def _secrets_as_env(
+    value: Any, spec_id: str, path: tuple[str | int, ...], secret_places: frozenset[SchemaPlace]
+) -> Any:
+    """Secret string values as ``!env`` references, never written to git in plain text."""
     if isinstance(value, dict):
-        return {k: _secrets_as_env(v, (*path, str(k)), secret=secret or looks_secret(str(k))) for k, v in value.items()}
+        return {k: _secrets_as_env(v, spec_id, (*path, str(k)), secret_places) for k, v in value.items()}
     if isinstance(value, list):
-        return [_secrets_as_env(v, (*path, str(i)), secret=secret) for i, v in enumerate(value)]
-    if secret and isinstance(value, str) and value:
-        return EnvRef(_variable_name(path))
+        return [_secrets_as_env(v, spec_id, (*path, i), secret_places) for i, v in enumerate(value)]
+    if isinstance(value, str) and value and is_secret_path(path, secret_places):
+        return EnvRef(_variable_name(spec_id, path))
     return value
 
 
-def _variable_name(path: tuple[str, ...]) -> str:
-    """``("support-bot", "context", "openai_api_key")`` -> ``SUPPORT_BOT_OPENAI_API_KEY``."""
-    parts = [path[0], *path[2:]] if len(path) > 2 else list(path)
+def _variable_name(spec_id: str, path: tuple[str | int, ...]) -> str:
+    """``("support-bot", ("context", "openai_api_key"))`` -> ``SUPPORT_BOT_OPENAI_API_KEY``."""
+    parts = [spec_id, *(str(part) for part in path[1:])]
     name = _NOT_VARIABLE_CHARS.sub("_", "_".join(parts).upper()).strip("_")
     return name if name and not name[0].isdigit() else f"V_{name}"
 
@@ -113,10 +120,15 @@ def _declared(out_dir: Path) -> tuple[set[str], dict[str, str]]:
 
 
 def import_files(
-    assistants: list[LiveAssistant], out_dir: Path, owner: str, variables: list[str] | None = None
+    assistants: list[LiveAssistant],
+    out_dir: Path,
+    owner: str,
+    variables: list[str] | None = None,
+    secret_places: Mapping[str, frozenset[SchemaPlace]] | None = None,
 ) -> tuple[list[Path], list[str]]:
     """Write a file per importable assistant; existing files are never overwritten. The names of the
-    environment variables the files read (``!env``, for secret-looking values) are added to ``variables``."""
+    environment variables the files read (``!env``, for secret values: by name, or at the ``secret_places``
+    of the graph's committed schema, by graph id) are added to ``variables``."""
     written: list[Path] = []
     skipped: list[str] = []
     taken, declared = _declared(out_dir)
@@ -134,7 +146,7 @@ def import_files(
         spec_id = spec_id_for(assistant, taken)
         path = out_dir / f"{spec_id}.yaml"
         out_dir.mkdir(parents=True, exist_ok=True)
-        document = spec_document(assistant, spec_id)
+        document = spec_document(assistant, spec_id, (secret_places or {}).get(assistant.graph_id, frozenset()))
         path.write_text(dump(document), encoding="utf-8")
         declared[assistant.assistant_id] = str(path)
         if variables is not None:

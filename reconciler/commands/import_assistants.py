@@ -11,12 +11,15 @@ from reconciler.settings import Settings
 def run(settings: Settings, url: str | None, graphs: tuple[str, ...], out_dir: Path | None) -> int:
     """One YAML file per live, non-system assistant of this owner or of none, ready to be adopted."""
     from reconciler.adoption.importing import import_files
+    from reconciler.validation.schema import load_schemas
 
     target = out_dir or settings.assistants_dir
     with open_client(settings, url) as client:
         assistants = [a for g in (graphs or (None,)) for a in client.list_all(g)]
+    schemas, _ = load_schemas(settings.schemas_dir, sorted({a.graph_id for a in assistants}))
+    secret_places = {graph_id: schema.secret_places for graph_id, schema in schemas.items()}
     variables: list[str] = []
-    written, skipped = import_files(assistants, target, settings.owner, variables)
+    written, skipped = import_files(assistants, target, settings.owner, variables, secret_places)
     for line in skipped:
         warn(f"skipped {line}")
     for path in written:
@@ -24,7 +27,7 @@ def run(settings: Settings, url: str | None, graphs: tuple[str, ...], out_dir: P
     say(f"Imported {len(written)} assistant(s) into {target}; `reconciler plan` now shows their adoption.")
     if variables:
         say(
-            "Secret-looking values were written as `!env` references, not in plain text. Set these environment "
+            "Secret values were written as `!env` references, not in plain text. Set these environment "
             f"variables (to the values the assistants have now) before plan and apply: {', '.join(variables)}"
         )
     return 0

@@ -43,14 +43,14 @@ def run(settings: Settings, ref: str, url: str | None, fmt: str) -> int:
 
 def _masked_content(settings: Settings, live: LiveAssistant) -> dict[str, Any]:
     """Description, context, config and metadata of the active version. A context key is masked when its name
-    looks secret or the graph's committed schema marks it secret (no schema: by name only)."""
-    from reconciler.redact import looks_secret, mask
-    from reconciler.validation.schema import load_schemas, sensitive_context_keys
+    looks secret or the graph's committed schema marks its place secret (no schema: by name only)."""
+    from reconciler.redact import mask, mask_at
+    from reconciler.validation.schema import load_schemas
 
     schemas, _ = load_schemas(settings.schemas_dir, [live.graph_id])
-    secret_keys = sensitive_context_keys(schemas.get(live.graph_id))
+    schema = schemas.get(live.graph_id)
     content = live.content()
-    context = {k: mask(v, sensitive=k in secret_keys or looks_secret(k)) for k, v in content["context"].items()}
+    context = mask_at(content["context"], ("context",), schema.secret_places if schema else ())
     return {
         "description": mask(content["description"]),
         "context": context,

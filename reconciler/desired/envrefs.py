@@ -1,9 +1,9 @@
 """``!env NAME``: a value read from the environment at plan and apply time, never written to git or a plan file.
 
 The YAML reader turns ``!env NAME`` on a scalar into an ``EnvRef``; loading resolves every reference (a missing
-variable is a problem at its line) and remembers where each was, so that the planner marks those values
-sensitive and the plan file stores ``{"$env": "NAME"}`` at those places instead of the value. Reading a plan
-file resolves the references again.
+variable is a problem at its line) and remembers where each was: values from there are secret
+(``reconciler.secrets``), and the plan file stores ``{"$env": "NAME"}`` at those places instead of the value.
+Reading a plan file resolves the references again.
 """
 
 from __future__ import annotations
@@ -49,11 +49,6 @@ def resolve(value: Any, environ: Mapping[str, str], path: Path = ()) -> tuple[An
             [name for _, _, names in items for name in names],
         )
     return value, [], []
-
-
-def under(path: Path, roots: frozenset[Path]) -> bool:
-    """``path`` is one of ``roots`` or inside one."""
-    return any(path[: len(root)] == root for root in roots)
 
 
 def lookup(data: Any, path: Path) -> Any:

@@ -22,7 +22,8 @@ from reconciler.desired.spec import AssistantSpec, RunnableConfigSpec, SmokeCase
 from reconciler.desired.state import DesiredState, SpecSource
 from reconciler.desired.yamlio import Document
 from reconciler.errors import Problem
-from reconciler.redact import MASK
+from reconciler.redact import scrub
+from reconciler.secrets import env_values
 from reconciler.server.semantics import STRIPPED_CONTEXT_KEYS, STRIPPED_METADATA_KEYS
 
 _EXPECTED = {
@@ -84,7 +85,7 @@ def load_desired_state(
             targets.append(target)
     problems.extend(_duplicate_problems(sourced))
     environ = os.environ if environ is None else environ
-    secrets = {environ[name] for refs in env_refs.values() for _, name in refs if environ.get(name)}
+    secrets = env_values((name for refs in env_refs.values() for _, name in refs), environ)
     desired = DesiredState(
         specs=tuple(spec for spec, _ in specs),
         sources={spec.id: source for spec, source in specs},
@@ -95,9 +96,7 @@ def load_desired_state(
 
 def _without_secrets(problem: Problem, secrets: set[str]) -> Problem:
     """Defence in depth: no message quotes a value that came from ``!env``."""
-    message = problem.message
-    for secret in sorted(secrets, key=len, reverse=True):
-        message = message.replace(secret, MASK)
+    message = scrub(problem.message, secrets)
     return problem if message == problem.message else replace(problem, message=message)
 
 

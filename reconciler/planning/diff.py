@@ -1,8 +1,8 @@
 """Desired content x live content -> whether they differ and how, with the server's semantics.
 
 Content is ``graph_id, name, description, context, config, metadata``, compared in the server's terms
-(``semantics.comparable``: null, ``""`` and absent are equal where the server cannot tell them apart).
-The only module that imports deepdiff.
+(``semantics.comparable``: null, ``""`` and absent are equal where the server cannot tell them apart) and
+as JSON values (``jsonvalues.json_equal``: 1 equals 1.0, true is not 1).
 """
 
 from __future__ import annotations
@@ -23,17 +23,8 @@ def differing_paths(before: dict[str, Any], after: dict[str, Any]) -> list[tuple
     left, right = comparable(before), comparable(after)
     if json_equal(left, right):
         return []
-    from deepdiff import DeepDiff
-
-    # Not ignore_numeric_type_changes: it also equates True with 1. json_equal drops the 1 vs 1.0 paths.
-    diff = DeepDiff(left, right, view="tree")
-    paths: dict[Path, None] = {}
-    for report in diff.values():
-        for level in report:
-            for leaf in _leaves(_up_to_first_list(tuple(level.path(output_format="list"))), left, right):
-                if not json_equal(_lookup(left, leaf), _lookup(right, leaf)):
-                    paths[leaf] = None
-    return [(path, _lookup(left, path), _lookup(right, path)) for path in sorted(paths, key=format_path)]
+    paths = sorted(_leaves((), left, right), key=format_path)
+    return [(path, _lookup(left, path), _lookup(right, path)) for path in paths]
 
 
 def added_paths(after: dict[str, Any]) -> list[tuple[Path, Any, Any]]:
@@ -46,25 +37,19 @@ def added_paths(after: dict[str, Any]) -> list[tuple[Path, Any, Any]]:
     ]
 
 
-def _leaves(path: Path, left: dict[str, Any], right: dict[str, Any]) -> list[Path]:
-    """DeepDiff reports a mapping that went from empty to full as one change; name each key instead."""
-    before, after = _lookup(left, path), _lookup(right, path)
+def _leaves(path: Path, before: Any, after: Any) -> list[Path]:
+    """The paths at or below ``path`` where ``before`` and ``after`` (its values, known to differ) differ:
+    mappings, and a mapping that appears or goes, are walked key by key; anything else, lists included, is one
+    leaf."""
     if isinstance(before, dict | None) and isinstance(after, dict | None) and (before or after):
-        keys = sorted({*(before or {}), *(after or {})})
+        before, after = before or {}, after or {}
         return [
             leaf
-            for key in keys
-            if not json_equal((before or {}).get(key), (after or {}).get(key))
-            for leaf in _leaves((*path, key), left, right)
+            for key in sorted({*before, *after})
+            if not json_equal(before.get(key), after.get(key))
+            for leaf in _leaves((*path, key), before.get(key), after.get(key))
         ]
     return [path]
-
-
-def _up_to_first_list(path: Path) -> Path:
-    for index, part in enumerate(path):
-        if isinstance(part, int):
-            return path[:index]
-    return path
 
 
 def _lookup(content: dict[str, Any], path: Path) -> Any:

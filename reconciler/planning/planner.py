@@ -19,7 +19,6 @@ from reconciler.planning.plan import Plan, sort_actions
 from reconciler.planning.request import PlanRequest, desired_digest
 from reconciler.planning.spec_planner import Refused, SpecPlanner
 from reconciler.server.live import LiveAssistant, LiveReader
-from reconciler.validation.schema import sensitive_context_keys
 
 
 def build_plan(request: PlanRequest, reader: LiveReader) -> Plan:
@@ -75,7 +74,7 @@ def _plan_specs(
     The server is asked in batches: which specs not owned yet exist, then the versions of every spec whose
     pin or content needs them."""
     planned = _PlannedSpecs()
-    secrets = {graph_id: sensitive_context_keys(schema) for graph_id, schema in request.schemas.items()}
+    secrets = {graph_id: schema.secret_places for graph_id, schema in request.schemas.items()}
     lives = _live_of(specs, owned, reader)
     matching = {spec.id for spec in specs if _matches(request, spec, lives.get(spec.resolved_assistant_id))}
     versions = reader.versions_of(

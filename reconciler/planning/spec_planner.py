@@ -16,6 +16,7 @@ from reconciler.planning.actions import ActionType, cause_of, changes_between, e
 from reconciler.planning.diff import added_paths, differing_paths, same_content
 from reconciler.planning.plan import Change, Create, EnvBinding, Expected, Repair, SetLatest, Update
 from reconciler.planning.request import PlanRequest
+from reconciler.secrets import SchemaPlace
 from reconciler.server.live import LiveAssistant, LiveReader, LiveVersion
 from reconciler.server.semantics import (
     commit_of,
@@ -46,7 +47,7 @@ class SpecPlanner:
         request: PlanRequest,
         reader: LiveReader,
         spec: AssistantSpec,
-        secrets: frozenset[str],
+        secrets: frozenset[SchemaPlace],
         read_ahead: Mapping[str, list[LiveVersion]],
     ) -> None:
         self.request = request

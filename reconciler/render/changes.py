@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.planning.plan import Change, Repair, SetLatest, Update
-from reconciler.redact import MASK, is_sensitive_path, mask
+from reconciler.redact import MASK, mask
+from reconciler.secrets import is_secret_path
 
 CONTEXT_LINES = 3
 """Unchanged lines kept on each side of a change in a line diff."""
@@ -55,7 +56,7 @@ def clip(text: str, limit: int | None) -> str:
 
 def is_sensitive(change: Change) -> bool:
     """The planner's flag, or (defence in depth) a secret-looking key anywhere below the top-level field."""
-    return change.sensitive or is_sensitive_path(_INDEX.sub("", change.path).split("."))
+    return change.sensitive or is_secret_path(_INDEX.sub("", change.path).split("."))
 
 
 def view_change(change: Change, *, limit: int | None = None) -> ChangeView:

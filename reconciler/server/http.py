@@ -10,7 +10,6 @@ server. Calls the caller marks safe to repeat are retried with backoff on connec
 
 from __future__ import annotations
 
-import base64
 import ssl
 import threading
 import time
@@ -23,6 +22,7 @@ from pydantic import SecretStr
 from reconciler.applying.smoke import RunResult
 from reconciler.errors import OutcomeUnknownError, ServerError, ServerUnreachableError, SettingsError
 from reconciler.redact import mask_url, scrub
+from reconciler.secrets import connection_secrets
 from reconciler.server.answers import DETAIL_LIMIT, NOT_THE_API, Answers, run_result
 from reconciler.settings import check_url
 
@@ -81,7 +81,7 @@ class HttpSession:
             )
         except (httpx.InvalidURL, ValueError) as exc:
             raise SettingsError(f"invalid server URL {self.display_url!r}: {mask_url(str(exc))}") from None
-        self._secrets = _secrets_of(key, self._http.base_url)
+        self._secrets = connection_secrets(key, self._http.base_url.username, self._http.base_url.password)
         self.answers = Answers(self.display_url, self.clean)
 
     def close(self) -> None:
@@ -221,12 +221,3 @@ def retry_after(response: httpx.Response, *, default: float) -> float:
         except (TypeError, ValueError, IndexError, OverflowError):
             return default
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
-
-
-def _secrets_of(api_key: str, base_url: httpx.URL) -> list[str]:
-    """Values no message may contain: the API key, the URL's password and the Basic header made of it."""
-    secrets = [api_key]
-    if base_url.password:
-        pair = f"{base_url.username}:{base_url.password}".encode()
-        secrets += [base_url.password, base64.b64encode(pair).decode()]
-    return [secret for secret in secrets if secret]

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.desired.locations import QUOTE_LIMIT, Path, describe, format_path, quote
 from reconciler.errors import Problem
-from reconciler.redact import MASK, is_sensitive_path
+from reconciler.redact import MASK
+from reconciler.secrets import SchemaPlace, is_secret_path, schema_secret_places, secret_in_schema_path
 from reconciler.validation.quickcheck import Check, compile_check
 from reconciler.validation.unknown_keys import KeyWalker, resolve_reference
 
@@ -61,9 +62,9 @@ class GraphSchema:
         return KeyWalker(self.effective)
 
     @cached_property
-    def sensitive_keys(self) -> frozenset[str]:
-        """``sensitive_context_keys`` of this schema, worked out once."""
-        return sensitive_context_keys(self)
+    def secret_places(self) -> frozenset[SchemaPlace]:
+        """The places in a context ``effective`` marks secret (``secrets.schema_secret_places``), worked out once."""
+        return schema_secret_places(self.effective)
 
     def to_json(self) -> dict[str, Any]:
         return {"graph_id": self.graph_id, "context_schema": self.context_schema, "config_schema": self.config_schema}
@@ -183,13 +184,10 @@ def context_problems(
         return problems
     reported_parents = {path[:-1] for path, _, _ in problems}
     effective = schema.effective
-    secret_keys = schema.sensitive_keys
     for error in map(_innermost, schema.validator.iter_errors(dict(context))):
         path: Path = ("context", *error.absolute_path)
-        if (
-            is_sensitive_path(path, secret_keys)
-            or any(path[: len(root)] == root for root in secret_paths)
-            or _secret_in_schema_path(effective, error.absolute_schema_path)
+        if is_secret_path(path, schema.secret_places, secret_paths) or secret_in_schema_path(
+            effective, error.absolute_schema_path
         ):
             problems.append(_sensitive_problem(path, error))
         elif error.validator == "required":
@@ -239,27 +237,6 @@ def _kind(value: Any) -> str:
     if isinstance(value, str):
         return "a string"
     return "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else "a value"
-
-
-def _secret_in_schema_path(root: Mapping[str, Any], schema_path: Iterable[str | int]) -> bool:
-    """Whether any schema the error went through on its way to the failing keyword marks a secret (``writeOnly``
-    or ``format: password``, also through ``$ref`` and unions): a value inside a secret is secret too."""
-    definitions = root.get("$defs") or root.get("definitions") or {}
-    node: Any = root
-    naming = False  # inside "properties" / "$defs": keys are names, not keywords
-    for part in schema_path:
-        if isinstance(node, dict) and not naming and _is_secret(node, definitions, depth=0):
-            return True
-        if part == "$ref" and isinstance(node, dict) and isinstance(node.get("$ref"), str):
-            node = resolve_reference(node["$ref"], root)
-            naming = False
-            continue
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            return False
-        naming = part in ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas") and not naming
-    return False
 
 
 def _short_message(message: str, instance: Any) -> str:
@@ -320,31 +297,6 @@ def _alternative_types(error: ValidationError) -> list[str]:
         value = alternative.validator_value
         names.extend(str(name) for name in (value if isinstance(value, list) else [value]))
     return list(dict.fromkeys(names))
-
-
-def sensitive_context_keys(schema: GraphSchema | None) -> frozenset[str]:
-    """Context keys whose schema marks them secret (``writeOnly`` or ``format: password``)."""
-    if schema is None:
-        return frozenset()
-    effective = schema.effective
-    definitions = effective.get("$defs") or effective.get("definitions") or {}
-    properties = effective.get("properties") or {}
-    return frozenset(key for key, prop in properties.items() if _is_secret(prop, definitions, depth=0))
-
-
-def _is_secret(prop: Any, definitions: Mapping[str, Any], *, depth: int) -> bool:
-    if not isinstance(prop, dict) or depth > 8:
-        return False
-    if prop.get("writeOnly") is True or prop.get("format") == "password":
-        return True
-    ref = prop.get("$ref")
-    if isinstance(ref, str) and ref.rsplit("/", 1)[-1] in definitions:
-        return _is_secret(definitions[ref.rsplit("/", 1)[-1]], definitions, depth=depth + 1)
-    return any(
-        _is_secret(member, definitions, depth=depth + 1)
-        for combinator in ("anyOf", "oneOf", "allOf")
-        for member in prop.get(combinator) or []
-    )
 
 
 def key_differences(committed: GraphSchema, live: GraphSchema) -> dict[str, list[str]]:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.desired.locations import Path
+from reconciler.jsonvalues import resolve_reference
 
 __all__ = ["KeyWalker", "UnknownKey", "resolve_reference", "unknown_keys"]
 
@@ -173,14 +174,3 @@ def _views(schema: Any, root: Mapping[str, Any], chain: frozenset[str] = frozens
         if isinstance(members, list):
             views.extend(view for member in members for view in _views(member, root, chain))
     return views
-
-
-def resolve_reference(ref: str, root: Mapping[str, Any]) -> Any:
-    """What a local reference (``#/$defs/Retrieval``) points to in ``root``; None for anything else."""
-    if not ref.startswith("#"):
-        return None
-    node: Any = root
-    for part in ref[1:].split("/")[1:]:
-        part = part.replace("~1", "/").replace("~0", "~")
-        node = node.get(part) if isinstance(node, dict) else None
-    return node

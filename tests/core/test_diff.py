@@ -194,3 +194,19 @@ def test_bool_to_int_is_a_differing_path() -> None:
     before, after = content(context={"flag": True}), content(context={"flag": 1})
     assert not same_content(before, after)
     assert differing_paths(before, after) == [(("context", "flag"), True, 1)]
+
+
+def test_true_and_1_in_a_list_differ() -> None:
+    """Python (and so a diff library built on ``==``) equates True with 1 inside a list; JSON does not."""
+    before, after = content(config={"tags": [True]}), content(config={"tags": [1]})
+    assert differing_paths(before, after) == [(("config", "tags"), [True], [1])]
+    assert differing_paths(content(metadata={"m": {"x": [0, "a"]}}), content(metadata={"m": {"x": [False, "a"]}})) == [
+        (("metadata", "m", "x"), [0, "a"], [False, "a"])
+    ]
+
+
+def test_1_and_1_0_in_a_list_are_the_same() -> None:
+    before = content(config={"tags": [1, {"n": 2}]}, context={"weights": [0.5, 1]})
+    after = content(config={"tags": [1.0, {"n": 2.0}]}, context={"weights": [0.5, 1.0]})
+    assert differing_paths(before, after) == []
+    assert differing_paths(before, {**after, "name": "other"}) == [(("name",), "Support", "other")]

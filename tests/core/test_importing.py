@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reconciler.adoption.importing import import_files, spec_document, spec_id_for
+from reconciler.desired.envrefs import EnvRef
 from reconciler.desired.loading import load_desired_state
 from reconciler.desired.spec import ID_KEY, OWNER_KEY, default_assistant_id
 from reconciler.planning.plan import Change, Update
@@ -45,6 +46,22 @@ def test_spec_document_of_a_bare_assistant() -> None:
         "name": "bare",
         "description": "Answers",
     }
+
+
+def test_spec_document_writes_secrets_by_name_and_by_the_schema_as_env_references() -> None:
+    live = make_live(
+        "x",
+        context={"retrieval": {"pin": "1234", "index": "docs"}, "tools": [{"auth_token": "t"}], "model_name": "o"},
+        metadata={"webhook_secret": {"url": "u"}, "team": "s"},
+    )
+    document = spec_document(live, "bot", frozenset({("retrieval", "pin")}))
+    assert document["context"] == {
+        "retrieval": {"pin": EnvRef("BOT_RETRIEVAL_PIN"), "index": "docs"},
+        "tools": [{"auth_token": EnvRef("BOT_TOOLS_0_AUTH_TOKEN")}],
+        "model_name": "o",
+    }
+    assert document["metadata"] == {"webhook_secret": {"url": EnvRef("BOT_WEBHOOK_SECRET_URL")}, "team": "s"}
+    assert spec_document(live, "bot")["context"]["retrieval"] == {"pin": "1234", "index": "docs"}
 
 
 def test_ids_are_slugged_and_de_duplicated() -> None:

@@ -71,9 +71,14 @@ def test_an_env_value_that_breaks_the_schema_is_reported_without_the_value(repo:
 def test_import_writes_secret_looking_values_as_env_references(repo: Repo) -> None:
     for path in (repo.root / "assistants.d").iterdir():
         path.unlink()
+    schema_path = repo.root / "schemas/graphs/agent.json"
+    schema = json.loads(schema_path.read_text())
+    schema["context_schema"]["properties"]["system_prompt"]["writeOnly"] = True
+    schema_path.write_text(json.dumps(schema))
     repo.api.post(
         "/assistants",
-        json={"graph_id": "agent", "name": "Legacy bot", "metadata": {"team": "x", "api_key": "sk-sekret-42"}},
+        json={"graph_id": "agent", "name": "Legacy bot", "context": {"system_prompt": "hidden-prompt-42"},
+              "metadata": {"team": "x", "api_key": "sk-sekret-42"}},
     ).raise_for_status()
 
     result = repo.cli("import")
@@ -81,11 +86,15 @@ def test_import_writes_secret_looking_values_as_env_references(repo: Repo) -> No
     assert result.returncode == 0, result.stderr
     written = (repo.root / "assistants.d" / "legacy-bot.yaml").read_text()
     assert "api_key: !env LEGACY_BOT_API_KEY" in written and "sk-sekret-42" not in written
-    assert "before plan and apply: LEGACY_BOT_API_KEY" in result.stdout
+    assert "system_prompt: !env LEGACY_BOT_SYSTEM_PROMPT" in written and "hidden-prompt-42" not in written
+    assert "before plan and apply: LEGACY_BOT_SYSTEM_PROMPT, LEGACY_BOT_API_KEY" in result.stdout
     assert "sk-sekret-42" not in result.stdout + result.stderr
-    adopted = repo.cli("plan", "--format", "json", env={"LEGACY_BOT_API_KEY": "sk-sekret-42"})
+    adopted = repo.cli(
+        "plan", "--format", "json",
+        env={"LEGACY_BOT_API_KEY": "sk-sekret-42", "LEGACY_BOT_SYSTEM_PROMPT": "hidden-prompt-42"},
+    )
     assert adopted.returncode == 0, adopted.stderr
     (update,) = json.loads(adopted.stdout)["actions"]
     assert (update["action"], update["adopt"]) == ("update", True)
     assert [c["path"] for c in update["changes"]] == ["metadata.reconciler/id", "metadata.reconciler/owner"]
-    assert "sk-sekret-42" not in adopted.stdout
+    assert "sk-sekret-42" not in adopted.stdout and "hidden-prompt-42" not in adopted.stdout

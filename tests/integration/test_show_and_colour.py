@@ -17,17 +17,23 @@ pytestmark = pytest.mark.integration
 
 SECRET = "sk-live-0123456789"
 HIDDEN_PROMPT = "prompt marked writeOnly by the schema"
+HIDDEN_PIN = "pin-marked-writeonly-deep-inside"
 
 
 def test_show_prints_the_content_with_secrets_masked(repo: Repo) -> None:
     schema_path = repo.root / "schemas/graphs/legacy.json"
     schema = json.loads(schema_path.read_text())
     schema["context_schema"]["properties"]["system_prompt"]["writeOnly"] = True
+    schema["context_schema"]["properties"]["retrieval"] = {"$ref": "#/$defs/Retrieval"}
+    schema["context_schema"].setdefault("$defs", {})["Retrieval"] = {
+        "type": "object", "properties": {"pin": {"anyOf": [{"type": "string", "format": "password"}, {"type": "null"}]}}
+    }
     schema_path.write_text(json.dumps(schema))
     row = repo.api.post(
         "/assistants",
         json={"graph_id": "legacy", "name": "Hand made", "description": "made by hand",
-              "context": {"system_prompt": HIDDEN_PROMPT, "api_key": SECRET, "max_retries": 4},
+              "context": {"system_prompt": HIDDEN_PROMPT, "api_key": SECRET, "max_retries": 4,
+                          "retrieval": {"pin": HIDDEN_PIN, "index": "docs"}},
               "config": {"tags": ["t"], "recursion_limit": 9},
               "metadata": {"team": "x", "webhook_token": SECRET}},
     ).json()
@@ -37,13 +43,15 @@ def test_show_prints_the_content_with_secrets_masked(repo: Repo) -> None:
 
     assert text.returncode == 0, text.stderr
     assert SECRET not in text.stdout + text.stderr and HIDDEN_PROMPT not in text.stdout
+    assert HIDDEN_PIN not in text.stdout + json.dumps(shown)
     for line in ("  description: made by hand", "  context:", "    max_retries: 4", "    api_key: (sensitive)",
                  "    system_prompt: (sensitive)", "    recursion_limit: 9", "    team: x",
                  "    webhook_token: (sensitive)"):
         assert line in text.stdout.splitlines(), text.stdout
     assert shown["graph_id"] == "legacy" and shown["name"] == "Hand made"
     assert shown["description"] == "made by hand"
-    assert shown["context"] == {"system_prompt": "(sensitive)", "api_key": "(sensitive)", "max_retries": 4}
+    assert shown["context"] == {"system_prompt": "(sensitive)", "api_key": "(sensitive)", "max_retries": 4,
+                                "retrieval": {"pin": "(sensitive)", "index": "docs"}}
     assert shown["config"] == {"tags": ["t"], "recursion_limit": 9}
     assert shown["metadata"] == {"team": "x", "webhook_token": "(sensitive)"}
 
