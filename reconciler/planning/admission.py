@@ -3,9 +3,9 @@
 A plan file travels between CI jobs and can be edited on the way. Before ``apply PLANFILE`` writes anything,
 the plan must pass two checks; every failure is named and nothing is written (PlanRefusedError, exit 3):
 
-1. invariants that hold for every plan the planner can make: deletes, updates and set_latests touch only
-   this owner's assistants (or an unmanaged one the files name by ``assistant_id``), never a system
-   assistant; every create and update body is full-state as ``semantics`` builds it, carries this owner's
+1. invariants that hold for every plan the planner can make: one action per assistant; deletes, updates and
+   set_latests touch only this owner's assistants (or an unmanaged one the files name by ``assistant_id``),
+   never a system assistant; every create and update body is full-state as ``semantics`` builds it, carries this owner's
    ownership metadata, and its context validates against the graph's committed schema;
 2. the same plan again: re-planned from the working tree against the server now, every action and body is
    equal to the file's. Each difference says why: the server moved (the action's ``expected`` no longer
@@ -67,9 +67,27 @@ def invariant_violations(
 ) -> list[str]:
     return [
         f"{action.id}: {problem} (the plan file was edited)"
-        for action in plan.actions
-        for problem in _action_violations(action, plan.owner, live.get(action.assistant_id), schemas, named)
+        for action, problem in [*_repeated_assistants(plan), *(
+            (action, problem)
+            for action in plan.actions
+            for problem in _action_violations(action, plan.owner, live.get(action.assistant_id), schemas, named)
+        )]
     ]
+
+
+def _repeated_assistants(plan: Plan) -> list[tuple[Action, str]]:
+    """The planner makes one action per assistant; a second one (a write after a delete, an update before it)
+    would pass unseen the comparison with a fresh plan, which pairs actions by assistant."""
+    first: dict[str, Action] = {}
+    repeated = []
+    for action in plan.actions:
+        earlier = first.setdefault(action.assistant_id, action)
+        if earlier is not action:
+            repeated.append((action, (
+                f"a second action ({action.action}) on assistant {action.assistant_id}, after the "
+                f"{earlier.action} of {earlier.id}; a plan has one action per assistant"
+            )))
+    return repeated
 
 
 def _action_violations(
