@@ -12,7 +12,7 @@ import pytest
 from reconciler.desired.spec import DIGEST_KEY, ID_KEY, OWNER_KEY, AssistantSpec
 from reconciler.errors import PlanRefusedError
 from reconciler.planning.admission import Live, check_plan_file, differences, invariant_violations
-from reconciler.planning.plan import Action, Create, Delete, Plan, SetLatest, Update
+from reconciler.planning.plan import Action, Create, Delete, Plan, RollbackStep, SetLatest, Update
 from reconciler.planning.planner import build_plan
 from reconciler.server.semantics import content_digest
 from tests.core.factories import OWNER, SCHEMAS, aid, make_request, make_server, make_spec, owned
@@ -391,4 +391,65 @@ def test_an_assistant_the_plan_saw_unchanged_that_now_differs_is_the_server_movi
     assert found == [
         "upd-bot: the files and the server now call for an update that the plan file does not have (the server "
         "moved: the plan saw it unchanged)"
+    ]
+
+
+# --- the smoke rollback ------------------------------------------------------------------------------
+
+PING = {"input": {"text": "ping"}}
+
+
+@pytest.fixture
+def smoked(server: MemoryServer) -> Plan:
+    """new-bot and upd-bot with a smoke case each: a create and an update with their planned rollback."""
+    with_cases = [make_spec(s.id, **{**s.model_dump(exclude_unset=True, exclude={"id"}), "smoke": [PING]})
+                  for s in specs()[:2]]
+    return build_plan(make_request(*with_cases), server)
+
+
+def test_the_planned_rollbacks_are_admitted(server: MemoryServer, smoked: Plan) -> None:
+    assert [len(a.rollback) for a in smoked.actions] == [1, 3]  # type: ignore[union-attr]
+    assert violations(server, smoked) == []
+
+
+def test_a_rollback_without_smoke_cases_is_refused(server: MemoryServer, smoked: Plan) -> None:
+    plan = edited(smoked, "upd-bot", smoke_cases=())
+    assert violations(server, plan) == [f"upd-bot: rollback is listed without smoke cases{EDITED}"]
+
+
+@pytest.mark.parametrize(
+    "rollback",
+    [
+        ({"action": "delete"},),
+        ({"action": "set_latest", "version": 7},),
+        ({"action": "set_latest", "version": 1}, {"action": "delete", "repair": True}),
+        (),
+    ],
+    ids=["delete", "another version", "a delete as repair", "none"],
+)
+def test_an_update_rollback_only_switches_back_to_the_version_before(
+    server: MemoryServer, smoked: Plan, rollback: tuple[dict[str, Any], ...]
+) -> None:
+    plan = edited(smoked, "upd-bot", rollback=tuple(RollbackStep.model_validate(step) for step in rollback))
+    assert violations(server, plan) == [
+        "upd-bot: rollback is not the switch back to version 1 (set_latest, then only if it leaves fields behind "
+        f"the repair update and set_latest){EDITED}"
+    ]
+
+
+def test_a_create_rollback_is_only_its_delete(server: MemoryServer, smoked: Plan) -> None:
+    plan = edited(smoked, "new-bot", rollback=(RollbackStep(action="set_latest", version=1),))
+    assert violations(server, plan) == [
+        f"new-bot: rollback of a create is the delete of the assistant it created, and nothing else{EDITED}"
+    ]
+
+
+def test_a_renumbered_rollback_repair_differs_from_a_fresh_plan(server: MemoryServer, smoked: Plan) -> None:
+    update = action(smoked, "upd-bot")
+    assert isinstance(update, Update)
+    renumbered = tuple(s.model_copy(update={"version": 9}) if s.action == "update" else s for s in update.rollback)
+    plan = edited(smoked, "upd-bot", rollback=renumbered)
+    assert violations(server, plan) == []
+    assert differences(plan, smoked, live_of(server, plan)) == [
+        f"upd-bot: rollback differ from a fresh plan's{EDITED}"
     ]
