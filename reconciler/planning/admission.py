@@ -66,14 +66,11 @@ def moved_since_plan(action: Action, live: LiveAssistant | None) -> str | None:
 def invariant_violations(
     plan: Plan, live: Live, schemas: Mapping[str, GraphSchema], named: frozenset[str]
 ) -> list[str]:
-    return [
-        f"{action.id}: {problem} (the plan file was edited)"
-        for action, problem in [*_repeated_assistants(plan), *(
-            (action, problem)
-            for action in plan.actions
-            for problem in _action_violations(action, plan.owner, live.get(action.assistant_id), schemas, named)
-        )]
-    ]
+    found = _repeated_assistants(plan)
+    for action in plan.actions:
+        for problem in _action_violations(action, plan.owner, live.get(action.assistant_id), schemas, named):
+            found.append((action, problem))
+    return [f"{action.id}: {problem} (the plan file was edited)" for action, problem in found]
 
 
 def _repeated_assistants(plan: Plan) -> list[tuple[Action, str]]:
