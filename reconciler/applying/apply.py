@@ -4,7 +4,8 @@ Before the first write every action's ``expected`` is checked against the server
 batch for the rest); if anything moved, nothing is written (StalePlanError). Phases run in order (creates,
 updates, set_latests, deletes), ``parallelism`` writes at a time inside a phase; the first failure stops
 further writes, and the report says what was applied and what was not, so that the next plan shows exactly
-the remainder.
+the remainder. An exception no write should raise (a bug) stops apply the same way: the writes in flight finish,
+and ApplyInterruptedError (exit 1) carries the report.
 
 A write's response is the row the server stored: it is compared with what was intended, and read again only
 where the response cannot show it (after a delete, after a 409 or a transient failure).
@@ -23,7 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, assert_never
 
 from reconciler.applying.conflicts import conflict_message, writes_between
-from reconciler.applying.interruption import interrupted_error
+from reconciler.applying.interruption import describe_unexpected, interrupted_error, unexpected_error
 from reconciler.applying.progress import NO_PROGRESS, Progress
 from reconciler.applying.report import ApplyReport, Outcome
 from reconciler.desired.locations import format_path
@@ -92,7 +93,10 @@ def apply_plan(
             done.extend(zip(actions, outcomes, strict=True))
     if executor.interrupted is not None:
         raise interrupted_error(plan, done, executor.interrupted)
-    return ApplyReport(server=plan.server, outcomes=final_check(plan.owner, done, writer))
+    verified = final_check(plan.owner, done, writer)
+    if executor.unexpected is not None:
+        raise unexpected_error(plan, verified, executor.unexpected)
+    return ApplyReport(server=plan.server, outcomes=verified)
 
 
 def _run_phase(
@@ -145,6 +149,10 @@ def _run_one(executor: _Executor, action: Action, failed: threading.Event, progr
         except (_WriteFailed, ReconcilerError) as exc:
             failed.set()
             outcome = Outcome.of(action, "failed", message=str(exc))
+        except Exception as exc:  # a bug: stop as after a failed write, so the report of what was written survives
+            failed.set()
+            executor.unexpected = executor.unexpected or exc
+            outcome = Outcome.of(action, "failed", message=f"unexpected error: {describe_unexpected(exc)}")
     progress.step(failed=outcome.status not in ("applied", "repaired"))
     return outcome
 
@@ -220,6 +228,8 @@ class _Executor:
         self.writer = writer
         self.settle = settle
         self.interrupted: KeyboardInterrupt | None = None
+        self.unexpected: Exception | None = None
+        """The first exception a write raised that no write should (a bug in reconciler)."""
 
     def run(self, action: Action) -> Outcome:
         match action:

@@ -72,13 +72,19 @@ class SmokeOutcome(BaseModel):
     """Why a case failed."""
     rollback: str = ""
     """What the rollback did, or why it failed and what the server has now."""
+    rollback_writes: tuple[str, ...] = ()
+    """The planned rollback writes that were made, in order (the conditional ones only where needed)."""
+    rollback_planned: int = 0
+    """How many rollback writes the plan listed for this assistant."""
 
     def line(self) -> str:
         ran = f"{self.cases} smoke case(s)"
         if self.status == "passed":
             return f"✓ smoke {self.id}: {ran} passed on version {self.version}"
         head = "rolled back" if self.status == "rolled_back" else "ROLLBACK FAILED"
-        return f"✗ smoke {self.id} {head}: {self.reason}\n    {self.rollback}"
+        made = "; ".join(self.rollback_writes) or "none"
+        writes = f"planned rollback writes made ({len(self.rollback_writes)} of {self.rollback_planned}): {made}"
+        return f"✗ smoke {self.id} {head}: {self.reason}\n    {self.rollback}\n    {writes}"
 
 
 class ApplyReport(BaseModel):

@@ -2,11 +2,12 @@
 switch it back when one fails.
 
 Only cases the plan carries are run (a run can cost money), only for actions whose write landed, in plan
-order, stopping at an assistant's first failing case. Switching back means:
+order, stopping at an assistant's first failing case. Switching back makes only the writes the action's
+``rollback`` lists (planned and shown like a set_latest's repairs), and the report names each one made:
 - after an update or a set_latest: the version active before this apply is made active again with
-  ``set_latest`` and read back; where the server's set_latest leaves fields behind (the in-memory runtime
-  keeps ``context``), that version's content is written first and set_latest repeated, so that the version
-  AND its content are the old ones;
+  ``set_latest`` and read back; only where the server's set_latest leaves fields behind (the in-memory runtime
+  keeps ``context``), the planned repair writes that version's content and repeats set_latest, so that the
+  version AND its content are the old ones;
 - after a create: there was no previous version, so the assistant this apply created is deleted (the plan
   saw no assistant at that id, and it still carries this owner and the version that was tested).
 Nothing is switched back when the server moved on since the write (another writer): the report says so.
@@ -23,7 +24,7 @@ from reconciler.applying.smoke import SmokeRunner, verdict
 from reconciler.desired.locations import format_path
 from reconciler.errors import ReconcilerError, ServerError
 from reconciler.planning.diff import differing_paths, same_content
-from reconciler.planning.plan import Create, Plan, SetLatest, Update
+from reconciler.planning.plan import Create, Plan, RollbackStep, SetLatest, Update, describe_rollback_step
 from reconciler.server.live import LiveAssistant, LiveWriter
 from reconciler.server.semantics import full_state_body
 
@@ -89,14 +90,18 @@ class _Smoke:
         return _outcome(action, "passed", version, len(action.smoke_cases))
 
     def _switch_back(self, action: Written, version: int, cases: int, reason: str) -> SmokeOutcome:
+        made: list[str] = []
         try:
-            done = self._roll_back(action, version)
+            done = self._roll_back(action, version, made)
         except (_RollbackFailed, ReconcilerError) as exc:
             state = self._state(action, version)
-            return _outcome(action, "rollback_failed", version, cases, reason, f"rollback failed: {exc}; {state}")
-        return _outcome(action, "rolled_back", version, cases, reason, done)
+            return _outcome(action, "rollback_failed", version, cases, reason, f"rollback failed: {exc}; {state}",
+                            made)
+        return _outcome(action, "rolled_back", version, cases, reason, done, made)
 
-    def _roll_back(self, action: Written, version: int) -> str:
+    def _roll_back(self, action: Written, version: int, made: list[str]) -> str:
+        """The rollback writes the plan lists (``rollback``), in order; nothing else. Each write made is added
+        to ``made``."""
         live = self.client.get(action.assistant_id)
         if live is None:
             raise _RollbackFailed("the assistant is no longer on the server")
@@ -104,14 +109,16 @@ class _Smoke:
             raise _RollbackFailed(
                 f"the server moved on to version {live.version} since apply wrote version {version}; not touching it"
             )
-        if isinstance(action, Create):
-            return self._delete_created(action, live)
-        previous = action.expected.version
-        if previous is None:
-            raise _RollbackFailed("the plan does not say which version was active before")
-        return self._reactivate(action, previous)
+        if not action.rollback:
+            raise _RollbackFailed("the plan lists no rollback, so none was made")
+        first, *repairs = action.rollback
+        if first.action == "delete":
+            return self._delete_created(action, live, made)
+        if first.action != "set_latest" or first.version is None:
+            raise _RollbackFailed(f"the plan's rollback starts with {first.action}, not set_latest")
+        return self._reactivate(action, first.version, repairs, made)
 
-    def _delete_created(self, action: Create, live: LiveAssistant) -> str:
+    def _delete_created(self, action: Written, live: LiveAssistant, made: list[str]) -> str:
         if live.owner != self.owner:
             raise _RollbackFailed(f"it is owned by {live.owner!r}, not {self.owner!r}; not deleting it")
         try:
@@ -119,23 +126,36 @@ class _Smoke:
         except ServerError as exc:
             if exc.status != 404:
                 raise
+        made.append(describe_rollback_step(RollbackStep(action="delete"), None))
         if self.client.get(action.assistant_id) is not None:
             raise _RollbackFailed("the assistant is still there after the delete")
         return "deleted the assistant this apply created (it did not exist before)"
 
-    def _reactivate(self, action: Written, previous: int) -> str:
+    def _reactivate(self, action: Written, previous: int, repairs: list[RollbackStep], made: list[str]) -> str:
         target = next((v for v in self.client.versions(action.assistant_id) if v.version == previous), None)
         if target is None:
             raise _RollbackFailed(f"version {previous} no longer exists")
         wanted = target.content()
         self.client.set_latest(action.assistant_id, previous)
+        made.append(describe_rollback_step(RollbackStep(action="set_latest", version=previous), previous))
         live = self._read(action)
         if live.version == previous and same_content(wanted, live.content()):
             return f"version {previous} is active again (verified)"
         left_behind = _differing(wanted, live)
-        # The in-memory runtime's set_latest keeps the newer context: write the old content, then re-activate.
-        self.client.update(action.assistant_id, full_state_body(wanted, live.content()))
-        self.client.set_latest(action.assistant_id, previous)
+        if not repairs:
+            raise _RollbackFailed(f"set_latest({previous}) left {left_behind} behind; the plan lists no repair")
+        # The in-memory runtime's set_latest keeps the newer context: the planned repair writes the old content,
+        # then re-activates.
+        for step in repairs:
+            if step.action == "update":
+                written = self.client.update(action.assistant_id, full_state_body(wanted, live.content()))
+                planned = "" if written.version == step.version else f" (planned as version {step.version})"
+                made.append(f"update → new version {written.version}{planned} with version {previous}'s content")
+            elif step.action == "set_latest" and step.version is not None:
+                self.client.set_latest(action.assistant_id, step.version)
+                made.append(describe_rollback_step(step, previous))
+            else:
+                raise _RollbackFailed(f"the plan's rollback repair {step.action} is not one apply makes")
         live = self._read(action)
         if live.version == previous and same_content(wanted, live.content()):
             return (
@@ -165,7 +185,13 @@ class _Smoke:
 
 
 def _outcome(
-    action: Written, status: str, version: int, cases: int, reason: str = "", rollback: str = ""
+    action: Written,
+    status: str,
+    version: int,
+    cases: int,
+    reason: str = "",
+    rollback: str = "",
+    made: list[str] | None = None,
 ) -> SmokeOutcome:
     return SmokeOutcome.model_validate(
         {
@@ -176,6 +202,8 @@ def _outcome(
             "cases": cases,
             "reason": reason,
             "rollback": rollback,
+            "rollback_writes": tuple(made or ()),
+            "rollback_planned": len(action.rollback) if status != "passed" else 0,
         }
     )
 

@@ -7,7 +7,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reconciler.commands.base import PlanOptions, client_for, make_plan, open_client, plan_from_files, say, warn
+from reconciler.commands.base import (
+    PlanOptions,
+    client_for,
+    make_plan,
+    open_client,
+    plan_from_files,
+    say,
+    warn,
+    without_secrets,
+)
 from reconciler.errors import ApplyInterruptedError, SettingsError
 from reconciler.redact import mask_url
 from reconciler.settings import Settings, colour_wanted, request_timeout
@@ -83,7 +92,8 @@ def _run(
         except ApplyInterruptedError as interrupted:
             close(progress)
             _show_report(interrupted.report, fmt)  # type: ignore[arg-type]
-            warn(f"error: {interrupted}")
+            _show_cause(interrupted)
+            warn(without_secrets(f"error: {interrupted}"))
             return interrupted.exit_code
         finally:
             lock.release()
@@ -138,7 +148,17 @@ def _check_order(settings: Settings, the_plan: Plan, client: LiveReader, *, allo
 
 def _show_report(report: ApplyReport, fmt: str) -> None:
     renderers = {"json": report.render_json, "markdown": report.render_markdown}
-    say(renderers.get(fmt, report.render_text)())
+    say(without_secrets(renderers.get(fmt, report.render_text)()))  # an unexpected error's message is quoted
+
+
+def _show_cause(stopped: ApplyInterruptedError) -> None:
+    """The traceback of the unexpected exception that stopped apply, with ``RECONCILER_DEBUG=1`` only."""
+    import os
+    import traceback
+
+    cause = stopped.__cause__
+    if cause is not None and os.environ.get("RECONCILER_DEBUG"):
+        sys.stderr.write("".join(traceback.format_exception(cause)))
 
 
 def smoke_test(the_plan: Plan, report: ApplyReport, client: LangGraphClient, *, enabled: bool, progress: bool

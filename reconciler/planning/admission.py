@@ -3,10 +3,11 @@
 A plan file travels between CI jobs and can be edited on the way. Before ``apply PLANFILE`` writes anything,
 the plan must pass two checks; every failure is named and nothing is written (PlanRefusedError, exit 3):
 
-1. invariants that hold for every plan the planner can make: deletes, updates and set_latests touch only
-   this owner's assistants (or an unmanaged one the files name by ``assistant_id``), never a system
-   assistant; every create and update body is full-state as ``semantics`` builds it, carries this owner's
-   ownership metadata, and its context validates against the graph's committed schema;
+1. invariants that hold for every plan the planner can make: one action per assistant; deletes, updates and
+   set_latests touch only this owner's assistants (or an unmanaged one the files name by ``assistant_id``),
+   never a system assistant; every create and update body is full-state as ``semantics`` builds it, carries
+   this owner's ownership metadata, and its context validates against the graph's committed schema; a smoke
+   rollback only deletes what a create made, or re-activates the version active before;
 2. the same plan again: re-planned from the working tree against the server now, every action and body is
    equal to the file's. Each difference says why: the server moved (the action's ``expected`` no longer
    holds), the files changed (``desired_digest`` differs), or else the plan file was edited.
@@ -25,7 +26,7 @@ from reconciler.errors import PlanRefusedError
 from reconciler.jsonvalues import json_equal
 from reconciler.planning.plan import Action, Create, Delete, Plan, SetLatest, Update
 from reconciler.server.live import LiveAssistant
-from reconciler.server.semantics import CREATE_KEYS, FULL_STATE_KEYS, content_digest
+from reconciler.server.semantics import CREATE_KEYS, FULL_STATE_KEYS, content_digest, repair_steps
 from reconciler.validation.schema import GraphSchema, context_problems
 
 Live = Mapping[str, LiveAssistant | None]
@@ -65,11 +66,26 @@ def moved_since_plan(action: Action, live: LiveAssistant | None) -> str | None:
 def invariant_violations(
     plan: Plan, live: Live, schemas: Mapping[str, GraphSchema], named: frozenset[str]
 ) -> list[str]:
-    return [
-        f"{action.id}: {problem} (the plan file was edited)"
-        for action in plan.actions
-        for problem in _action_violations(action, plan.owner, live.get(action.assistant_id), schemas, named)
-    ]
+    found = _repeated_assistants(plan)
+    for action in plan.actions:
+        for problem in _action_violations(action, plan.owner, live.get(action.assistant_id), schemas, named):
+            found.append((action, problem))
+    return [f"{action.id}: {problem} (the plan file was edited)" for action, problem in found]
+
+
+def _repeated_assistants(plan: Plan) -> list[tuple[Action, str]]:
+    """The planner makes one action per assistant; a second one (a write after a delete, an update before it)
+    would pass unseen the comparison with a fresh plan, which pairs actions by assistant."""
+    first: dict[str, Action] = {}
+    repeated = []
+    for action in plan.actions:
+        earlier = first.setdefault(action.assistant_id, action)
+        if earlier is not action:
+            repeated.append((action, (
+                f"a second action ({action.action}) on assistant {action.assistant_id}, after the "
+                f"{earlier.action} of {earlier.id}; a plan has one action per assistant"
+            )))
+    return repeated
 
 
 def _action_violations(
@@ -80,16 +96,19 @@ def _action_violations(
             return [
                 *_create_request_violations(action),
                 *_body_violations(action, action.body, CREATE_KEYS, owner, schemas),
+                *_rollback_violations(action),
             ]
         case Update():
             return [
                 *_touch_violations(action, owner, live, named, may_adopt=action.adopt),
                 *_body_violations(action, action.body, FULL_STATE_KEYS, owner, schemas),
+                *_rollback_violations(action),
             ]
         case SetLatest():
             return [
                 *_touch_violations(action, owner, live, named, may_adopt=True),
                 *_shape_violations(action, action.content, FULL_STATE_KEYS, "content"),
+                *_rollback_violations(action),
             ]
         case Delete():
             return _touch_violations(action, owner, live, named, may_adopt=False)
@@ -112,6 +131,27 @@ def _touch_violations(
         return []
     whose = f"owned by {live.owner!r}" if live.owner is not None else "not managed by reconciler"
     return [f"{verb}, which is {whose}; only assistants owned by {owner!r} are changed"]
+
+
+def _rollback_violations(action: Create | Update | SetLatest) -> list[str]:
+    """The switch back after a failed smoke case, as the planner builds it: only with cases; a create is deleted,
+    anything else gets the version active before this apply back (a repair update's number is compared with a
+    fresh plan's)."""
+    steps = [(s.action, s.version if s.action != "update" else s.version is not None, s.repair)
+             for s in action.rollback]
+    if not action.smoke_cases:
+        return ["rollback is listed without smoke cases"] if steps else []
+    if isinstance(action, Create):
+        if steps != [("delete", None, False)]:
+            return ["rollback of a create is the delete of the assistant it created, and nothing else"]
+        return []
+    previous = action.expected.version
+    wanted = [("set_latest", previous, False),
+              *((step, previous if step == "set_latest" else True, True) for step in repair_steps("pin"))]
+    if steps != wanted:
+        return [f"rollback is not the switch back to version {previous} (set_latest, then only if it leaves fields "
+                "behind the repair update and set_latest)"]
+    return []
 
 
 def _create_request_violations(action: Create) -> list[str]:

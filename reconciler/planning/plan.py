@@ -69,6 +69,30 @@ class EnvBinding(_Frozen):
     name: str
 
 
+class RollbackStep(_Frozen):
+    """A write apply makes ONLY if one of the action's smoke cases fails: together, the steps switch the
+    assistant back to what was active before this apply. Listed in the plan, so that no write happens that a
+    reviewer did not see."""
+
+    action: Literal["set_latest", "update", "delete"]
+    version: int | None = None
+    """``set_latest``: the version it activates (the one active before this apply); ``update``: the new version
+    it writes with that version's content, as numbered when planned; none for ``delete``."""
+    repair: bool = False
+    """Made only if the ``set_latest`` before it leaves fields behind (``semantics.repair_steps``)."""
+
+
+def describe_rollback_step(step: RollbackStep, previous: int | None) -> str:
+    """One planned rollback write; ``previous``: the version active before this apply."""
+    match step.action:
+        case "delete":
+            return "delete (the assistant this apply created)"
+        case "update":
+            return f"update → new version {step.version} with version {previous}'s content"
+        case "set_latest":
+            return f"set_latest → version {step.version}{' again' if step.repair else ''}"
+
+
 class _Activates(_Action):
     """An action after which a new version is active: the spec's smoke cases run against it."""
 
@@ -78,6 +102,10 @@ class _Activates(_Action):
     smoke_cases: tuple[SmokeCaseSpec, ...] = ()
     """The cases apply runs after this write (their inputs are real values: plan file only; stdout shows
     ``smoke``, the number of cases)."""
+    rollback: tuple[RollbackStep, ...] = ()
+    """With smoke cases: the writes, in order, that switch the assistant back if one fails (a create: delete
+    it; otherwise set_latest to the version active before, and the repair a server whose set_latest leaves
+    fields behind needs)."""
 
 
 class Create(_Activates):
@@ -179,6 +207,8 @@ class Plan(_Frozen):
                 action["smoke"] = len(action["smoke_cases"])
             else:
                 action.pop("smoke_cases", None)
+                if not action.get("rollback", True):
+                    action.pop("rollback")
             if action.get("impact", 0) is None:
                 action.pop("impact")
             if not action.get("env", True):
@@ -235,6 +265,11 @@ def read_plan_file(path: Path, environ: Mapping[str, str] | None = None) -> Plan
     for action in data.get("actions") or ():
         if isinstance(action, dict):
             action.pop("smoke", None)  # derived from smoke_cases
+            if action.get("smoke_cases") and "rollback" not in action:
+                raise PlanFileError(
+                    f"{path}: {action.get('id')}: this plan file lists smoke cases but not the writes that switch "
+                    "the assistant back when one fails (an older reconciler made it); plan again"
+                )
             _swap_env(action, functools.partial(_variable, path, action.get("id"), environ=environ))
     try:
         return Plan.model_validate(data)

@@ -14,7 +14,16 @@ from reconciler.errors import Problem
 from reconciler.jsonvalues import json_equal
 from reconciler.planning.actions import ActionType, cause_of, changes_between, expected_of, to_changes
 from reconciler.planning.diff import added_paths, differing_paths, same_content
-from reconciler.planning.plan import Change, Create, EnvBinding, Expected, Repair, SetLatest, Update
+from reconciler.planning.plan import (
+    Change,
+    Create,
+    EnvBinding,
+    Expected,
+    Repair,
+    RollbackStep,
+    SetLatest,
+    Update,
+)
 from reconciler.planning.request import PlanRequest
 from reconciler.secrets import SchemaPlace
 from reconciler.server.live import LiveAssistant, LiveReader, LiveVersion
@@ -68,6 +77,29 @@ class SpecPlanner:
 
     def plan(self, live: LiveAssistant | None) -> ActionType | None:
         """The action for this spec, or None when it already matches; raises Refused for a plan error."""
+        action = self._action(live)
+        if isinstance(action, Create | Update | SetLatest) and action.smoke_cases:
+            return action.model_copy(update={"rollback": self._rollback(action, live)})
+        return action
+
+    def _rollback(self, action: Create | Update | SetLatest, live: LiveAssistant | None
+                  ) -> tuple[RollbackStep, ...]:
+        """What switches the assistant back if a smoke case fails: a create is deleted (nothing was there);
+        otherwise the version active before is re-activated, as a pin is (``semantics.repair_steps``): its
+        repair update writes the next free number after this action's own writes."""
+        if live is None or isinstance(action, Create):
+            return (RollbackStep(action="delete"),)
+        own_writes = 1 if isinstance(action, Update) else sum(r.action == "update" for r in action.repairs)
+        new_version = max([live.version, *(v.version for v in self.versions(live.assistant_id))]) + own_writes + 1
+        return (
+            RollbackStep(action="set_latest", version=live.version),
+            *(
+                RollbackStep(action=step, version=new_version if step == "update" else live.version, repair=True)
+                for step in repair_steps("pin")
+            ),
+        )
+
+    def _action(self, live: LiveAssistant | None) -> ActionType | None:
         if live is None:
             return self._create()
         if live.is_system:

@@ -4,7 +4,7 @@ and what uses an assistant that a delete removes. Plain text; each renderer esca
 from __future__ import annotations
 
 from reconciler.applying.smoke import describe_case
-from reconciler.planning.plan import Create, Delete, SetLatest, Update
+from reconciler.planning.plan import Create, Delete, SetLatest, Update, describe_rollback_step
 
 CRON_IDS = 10
 """How many cron ids a rendering lists."""
@@ -17,6 +17,21 @@ def smoke_lines(action: Create | Update | SetLatest | Delete) -> list[str]:
     cases = action.smoke_cases
     head = f"smoke: {len(cases)} case(s) run after apply; a failing one switches the assistant back"
     return [head, *(f"case {index}: {describe_case(case)}" for index, case in enumerate(cases, 1))]
+
+
+ROLLBACK_HEADLINE = "if a case fails, apply switches it back with:"
+ONLY_IF_LEFT_BEHIND = "only if the set_latest before it leaves fields behind"
+
+
+def rollback_lines(action: Create | Update | SetLatest | Delete) -> list[str]:
+    """The headline and one line per planned rollback write (``rollback``); none without cases."""
+    if isinstance(action, Delete) or not action.smoke_cases or not action.rollback:
+        return []
+    steps = [
+        describe_rollback_step(step, action.expected.version) + (f" ({ONLY_IF_LEFT_BEHIND})" if step.repair else "")
+        for step in action.rollback
+    ]
+    return [ROLLBACK_HEADLINE, *steps]
 
 
 def impact_line(action: Create | Update | SetLatest | Delete) -> str | None:

@@ -24,7 +24,7 @@ from reconciler.render.changes import (
     printable,
     view_change,
 )
-from reconciler.render.checks import impact_line, smoke_lines
+from reconciler.render.checks import impact_line, rollback_lines, smoke_lines
 
 MAX_COMMENT_CHARS = 60_000
 """Leaves room under GitHub's 65,536 for what the workflow adds around the plan (marker, title, footer), so that
@@ -182,6 +182,9 @@ def _checks(action: ActionType) -> list[str]:
     if smoke:
         cases = "\n".join(f"- {escape(line)}" for line in smoke[1:])
         out.append(f"**Smoke-tested:** {escape(smoke[0].removeprefix('smoke: '))}\n\n{cases}")
+    rollback = rollback_lines(action)
+    if rollback:
+        out.append(f"{escape(rollback[0][0].upper() + rollback[0][1:])} {escape('; then '.join(rollback[1:]))}.")
     return out
 
 

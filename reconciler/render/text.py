@@ -18,7 +18,7 @@ from reconciler.render.changes import (
     printable,
     view_change,
 )
-from reconciler.render.checks import impact_line, smoke_lines
+from reconciler.render.checks import impact_line, rollback_lines, smoke_lines
 
 GREEN, YELLOW, CYAN, RED = "\x1b[32m", "\x1b[33m", "\x1b[36m", "\x1b[31m"
 _RESET = "\x1b[0m"
@@ -91,6 +91,10 @@ def _checks(action: ActionType, paint: _Paint) -> list[str]:
     if smoke:
         lines.append(paint(printable(smoke[0]), CYAN))
         lines.extend(f"  {printable(line)}" for line in smoke[1:])
+    rollback = rollback_lines(action)
+    if rollback:
+        lines.append(f"  {rollback[0]}")
+        lines.extend(f"    {line}" for line in rollback[1:])
     return [f"{_CHANGE_INDENT}{line}" for line in lines]
 
 

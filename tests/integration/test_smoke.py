@@ -56,8 +56,13 @@ def test_plan_shows_the_smoke_cases(repo: Repo) -> None:
     result = repo.cli("plan", "--only", "echo-bot")
     assert "      smoke: 1 case(s) run after apply; a failing one switches the assistant back\n" in result.stdout
     assert '        case 1: input (text), timeout 20s, expects "pong: ping"\n' in result.stdout
+    assert (
+        "        if a case fails, apply switches it back with:\n"
+        "          delete (the assistant this apply created)\n"
+    ) in result.stdout
     (action,) = repo.plan_json("--only", "echo-bot")["actions"]
     assert action["smoke"] == 1 and "smoke_cases" not in action
+    assert action["rollback"] == [{"action": "delete", "version": None, "repair": False}]
     markdown = repo.cli("plan", "--only", "echo-bot", "--format", "markdown").stdout
     assert "**Smoke-tested:** 1 case(s) run after apply" in markdown
 
@@ -72,11 +77,25 @@ def test_passing_case_keeps_the_new_version(echo: Repo) -> None:
 
 def test_failing_case_rolls_back_to_the_previous_version(echo: Repo) -> None:
     echo.write(FILE, echo_file(context="greeting: pong; behaviour: fail"))
+    (planned,) = echo.plan_json("--only", "echo-bot")["actions"]
+    assert planned["rollback"] == [
+        {"action": "set_latest", "version": 1, "repair": False},
+        {"action": "update", "version": 3, "repair": True},
+        {"action": "set_latest", "version": 1, "repair": True},
+    ]
     result = echo.cli("apply", "--auto-approve", "--only", "echo-bot")
     assert result.returncode == 1, result.stdout + result.stderr
     assert (
         "✗ smoke echo-bot rolled back: case 1: the run failed: RuntimeError: flaky: this context is configured "
         "to fail\n    version 1 is active again (verified" in result.stdout
+    )
+    # Only the planned writes: the in-memory runtime's set_latest keeps the newer context (the repair runs),
+    # the Postgres-backed one restores it (set_latest alone).
+    made = result.stdout.split("planned rollback writes made (")[1].split("\n")[0]
+    assert made in (
+        "3 of 3): set_latest → version 1; update → new version 3 with version 1's content; "
+        "set_latest → version 1 again",
+        "1 of 3): set_latest → version 1",
     )
     assert active_version(echo) == 1 and reply(echo) == "pong: ping"
     live = echo.api.get(f"/assistants/{ECHO}").json()
@@ -113,6 +132,7 @@ def test_failing_create_is_deleted_and_planned_again(repo: Repo) -> None:
     result = repo.cli("apply", "--auto-approve", "--only", "echo-bot")
     assert result.returncode == 1
     assert "deleted the assistant this apply created (it did not exist before)" in result.stdout
+    assert "planned rollback writes made (1 of 1): delete (the assistant this apply created)" in result.stdout
     assert repo.api.get(f"/assistants/{ECHO}").status_code == 404
     assert [a["action"] for a in repo.plan_json("--only", "echo-bot")["actions"]] == ["create"]
 

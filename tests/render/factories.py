@@ -6,7 +6,18 @@ import uuid
 from typing import Any
 
 from reconciler.desired.spec import SmokeCaseSpec
-from reconciler.planning.plan import Change, Create, Delete, Expected, Impact, Plan, Repair, SetLatest, Update
+from reconciler.planning.plan import (
+    Change,
+    Create,
+    Delete,
+    Expected,
+    Impact,
+    Plan,
+    Repair,
+    RollbackStep,
+    SetLatest,
+    Update,
+)
 
 SERVER = "http://127.0.0.1:2124"
 _NAMESPACE = uuid.UUID("5b3e1c2a-9f0d-4e8a-8c71-2d4f6a9b0e13")
@@ -60,6 +71,16 @@ def make_create(
         changes=changes if changes is not None else (change("name", None, spec_id),),
         body={"assistant_id": assistant_id(spec_id), **content, "if_exists": "raise"},
         smoke_cases=tuple(SmokeCaseSpec.model_validate(case) for case in smoke),
+        rollback=(RollbackStep(action="delete"),) if smoke else (),
+    )
+
+
+def switch_back(previous: int, new_version: int) -> tuple[RollbackStep, ...]:
+    """A smoke rollback as the planner lists it after an update or set_latest."""
+    return (
+        RollbackStep(action="set_latest", version=previous),
+        RollbackStep(action="update", version=new_version, repair=True),
+        RollbackStep(action="set_latest", version=previous, repair=True),
     )
 
 
@@ -82,6 +103,7 @@ def make_update(
         body=body or {"graph_id": graph_id, "name": spec_id, "context": {}, "config": {}, "metadata": {}},
         adopt=adopt,
         smoke_cases=tuple(SmokeCaseSpec.model_validate(case) for case in smoke),
+        rollback=switch_back(version, version + 2) if smoke else (),
     )
 
 

@@ -77,6 +77,22 @@ def test_smoke_cases_are_counted_and_their_inputs_never_shown() -> None:
     assert "smoke_cases" not in _keys(data) and "sk-not-shown" not in rendered and "my invoice" not in rendered
 
 
+def test_the_planned_smoke_rollback_is_listed_like_repairs() -> None:
+    data = json.loads(json_render.render(sample_plan()))
+    assert [a.get("rollback") for a in data["actions"]] == [
+        [{"action": "delete", "version": None, "repair": False}],
+        [
+            {"action": "set_latest", "version": 2, "repair": False},
+            {"action": "update", "version": 4, "repair": True},
+            {"action": "set_latest", "version": 2, "repair": True},
+        ],
+        None,
+        None,
+        None,
+        None,
+    ]
+
+
 def test_a_delete_carries_its_impact() -> None:
     (delete,) = [a for a in json.loads(json_render.render(sample_plan()))["actions"] if a["action"] == "delete"]
     assert delete["impact"] == {"crons": ["cron-7f3a", "cron-9b21"], "threads": 12}

@@ -1,0 +1,54 @@
+"""A bug in a write (an unexpected exception) through the real command against a real server: the report of
+what was written is printed, stderr says what the next plan shows, exit 1, a traceback only when asked for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from reconciler.applying import apply
+from reconciler.cli import app
+from reconciler.planning.plan import Create
+from tests.integration.conftest import Repo
+
+pytestmark = pytest.mark.integration
+
+
+def apply_with_a_bug(repo: Repo, monkeypatch: pytest.MonkeyPatch, *, debug: bool) -> tuple[Result, str]:
+    """``apply`` in this process, its first create (in plan order) raising a KeyError; returns the broken id."""
+    monkeypatch.chdir(repo.root)
+    monkeypatch.setenv("RECONCILER_URL", repo.url)
+    monkeypatch.delenv("RECONCILER_DEBUG", raising=False)
+    if debug:
+        monkeypatch.setenv("RECONCILER_DEBUG", "1")
+    broken: list[str] = []
+    create = apply._Executor._create
+
+    def buggy(self: Any, action: Create) -> Any:
+        if not broken or broken[0] == action.id:
+            broken[:1] = [action.id]
+            raise KeyError("configurable")
+        return create(self, action)
+
+    monkeypatch.setattr(apply._Executor, "_create", buggy)
+    result = CliRunner().invoke(app, ["apply", "--auto-approve", "--parallelism", "1"], catch_exceptions=False)
+    return result, broken[0]
+
+
+def test_the_report_survives_and_the_next_plan_shows_the_rest(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    result, broken = apply_with_a_bug(repo, monkeypatch, debug=False)
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert f"✗ create {broken} FAILED: unexpected error: KeyError: 'configurable'" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "error: apply stopped by an unexpected error (KeyError: 'configurable'; this is a bug" in result.stderr
+    remainder = result.stderr.split("`reconciler plan` shows the remainder: ")[1].strip()
+    pending = sorted(a["id"] for a in repo.plan_json()["actions"])
+    assert remainder == ", ".join(pending) and broken in pending
+
+
+def test_reconciler_debug_shows_the_traceback(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    result, _ = apply_with_a_bug(repo, monkeypatch, debug=True)
+    assert result.exit_code == 1
+    assert "Traceback (most recent call last)" in result.stderr and "KeyError: 'configurable'" in result.stderr
