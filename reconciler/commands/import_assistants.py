@@ -11,12 +11,19 @@ from reconciler.settings import Settings
 def run(settings: Settings, url: str | None, graphs: tuple[str, ...], out_dir: Path | None) -> int:
     """One YAML file per live, non-system assistant of this owner or of none, ready to be adopted."""
     from reconciler.adoption.importing import import_files
+    from reconciler.server.live import HiddenAssistant
 
     target = out_dir or settings.assistants_dir
     with open_client(settings, url) as client:
         assistants = [a for g in (graphs or (None,)) for a in client.list_all(g)]
+        served = {g for g in {a.graph_id for a in assistants} if client.graph_served(g)}
+        server = client.display_url
+    for assistant in assistants:
+        if assistant.graph_id not in served and not assistant.is_system:
+            warn(f"skipped {HiddenAssistant(assistant.assistant_id, assistant.graph_id).describe(server)}")
     variables: list[str] = []
-    written, skipped = import_files(assistants, target, settings.owner, variables)
+    written, skipped = import_files([a for a in assistants if a.graph_id in served], target, settings.owner,
+                                    variables)
     for line in skipped:
         warn(f"skipped {line}")
     for path in written:

@@ -16,7 +16,7 @@ from reconciler.planning.actions import ActionType, cause_of, changes_between, e
 from reconciler.planning.diff import added_paths, differing_paths, same_content
 from reconciler.planning.plan import Change, Create, EnvBinding, Expected, Repair, SetLatest, Update
 from reconciler.planning.request import PlanRequest
-from reconciler.server.live import LiveAssistant, LiveReader, LiveVersion
+from reconciler.server.live import HiddenAssistant, LiveAssistant, LiveReader, LiveVersion
 from reconciler.server.semantics import (
     commit_of,
     comparable,
@@ -65,10 +65,13 @@ class SpecPlanner:
             self._versions = read if read is not None else self.reader.versions(assistant_id)
         return self._versions
 
-    def plan(self, live: LiveAssistant | None) -> ActionType | None:
+    def plan(self, live: LiveAssistant | HiddenAssistant | None) -> ActionType | None:
         """The action for this spec, or None when it already matches; raises Refused for a plan error."""
         if live is None:
             return self._create()
+        if isinstance(live, HiddenAssistant):
+            # A create there is a 409 and an update cannot be checked against what it overwrites: neither.
+            raise self._refuse(("assistant_id",), live.describe(self.request.server))
         if live.is_system:
             raise self._refuse(("assistant_id",), "is a system assistant (created_by: system); never managed")
         if live.owner is not None and live.owner != self.request.owner:
