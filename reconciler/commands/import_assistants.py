@@ -11,7 +11,6 @@ from reconciler.settings import Settings
 def run(settings: Settings, url: str | None, graphs: tuple[str, ...], out_dir: Path | None) -> int:
     """One YAML file per live, non-system assistant of this owner or of none, ready to be adopted."""
     from reconciler.adoption.importing import import_files
-    from reconciler.server.live import HiddenAssistant
 
     target = out_dir or settings.assistants_dir
     with open_client(settings, url) as client:
@@ -20,7 +19,8 @@ def run(settings: Settings, url: str | None, graphs: tuple[str, ...], out_dir: P
         server = client.display_url
     for assistant in assistants:
         if assistant.graph_id not in served and not assistant.is_system:
-            warn(f"skipped {HiddenAssistant(assistant.assistant_id, assistant.graph_id).describe(server)}")
+            warn(f"skipped assistant {assistant.assistant_id}: its graph {assistant.graph_id!r} is not served by "
+                 f"{server} (the server may hide the assistant); serve the graph again to import it")
     variables: list[str] = []
     written, skipped = import_files([a for a in assistants if a.graph_id in served], target, settings.owner,
                                     variables)
