@@ -111,6 +111,7 @@ class AssistantReads:
         """The assistants among ``assistant_ids`` that exist. A GET per id, concurrently, when that takes
         fewer requests than listing every id on the server (one count, then pages of 1,000 ids)."""
         wanted = list(dict.fromkeys(assistant_ids))
+        self._listed_ids = None
         if len(wanted) > self.parallelism:
             existing = self._scan_ids_if_cheaper(len(wanted))
             self._listed_ids = None if existing is None else frozenset(existing)
