@@ -15,15 +15,9 @@ def run(settings: Settings, url: str | None, graphs: tuple[str, ...], out_dir: P
     target = out_dir or settings.assistants_dir
     with open_client(settings, url) as client:
         assistants = [a for g in (graphs or (None,)) for a in client.list_all(g)]
-        served = {g for g in {a.graph_id for a in assistants} if client.graph_served(g)}
-        server = client.display_url
-    for assistant in assistants:
-        if assistant.graph_id not in served and not assistant.is_system:
-            warn(f"skipped assistant {assistant.assistant_id}: its graph {assistant.graph_id!r} is not served by "
-                 f"{server} (the server may hide the assistant); serve the graph again to import it")
+        served = {graph_id for graph_id in {a.graph_id for a in assistants} if client.graph_served(graph_id)}
     variables: list[str] = []
-    written, skipped = import_files([a for a in assistants if a.graph_id in served], target, settings.owner,
-                                    variables)
+    written, skipped = import_files(assistants, target, settings.owner, variables, served)
     for line in skipped:
         warn(f"skipped {line}")
     for path in written:

@@ -35,11 +35,13 @@ class Restarted:
     runtime: str
     url: str
     root: Path
+    managed_root: Path
+    """Another repository (owner ``hidden-managed``) whose ``kept`` was applied on graph ``typed``."""
     api: httpx.Client
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def cli(self, *args: str, root: Path | None = None) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if k not in _STRIPPED_ENV}
-        return subprocess.run([sys.executable, "-m", "reconciler", *args], cwd=self.root,
+        return subprocess.run([sys.executable, "-m", "reconciler", *args], cwd=root or self.root,
                               env={**env, "RECONCILER_URL": self.url}, stdin=subprocess.DEVNULL,
                               capture_output=True, text=True, timeout=120, check=False)
 
@@ -66,9 +68,15 @@ def restarted(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         "assistants.d/moved.yaml": f"id: moved\ngraph_id: agent\nassistant_id: {OUTSIDE_ID}\n",
         "assistants.d/late.yaml": "id: late\ngraph_id: agent\n",
     })
+    managed_root = tmp_path_factory.mktemp(f"hidden-managed-{request.param}")
+    shutil.copytree(REPO_ROOT / "schemas", managed_root / "schemas")
+    write_tree(managed_root, {"reconciler.yaml": "owner: hidden-managed\n",
+                              "assistants.d/kept.yaml": "id: kept\ngraph_id: typed\n"})
     with restartable_server(request.param) as server, httpx.Client(base_url=server.url, timeout=30) as api:
-        scenario = Restarted(request.param, server.url, root, api)
+        scenario = Restarted(request.param, server.url, root, managed_root, api)
         with server.serving("agent", "typed"):
+            applied = scenario.cli("apply", "--auto-approve", root=managed_root)
+            assert applied.returncode == 0, applied.stdout + applied.stderr
             _create_on_typed(api, OUTSIDE_ID)
             planned = scenario.cli("plan", "--out", "plan.json")
             assert planned.returncode == 0, planned.stderr
@@ -140,5 +148,24 @@ def test_import_skips_assistants_of_graphs_that_are_not_served(restarted: Restar
     result = restarted.cli("import", "--out-dir", "imported")
     assert result.returncode == 0, result.stderr
     for assistant_id in (OUTSIDE_ID, LATE_ID):
-        assert f"skipped assistant {assistant_id}: its graph 'typed' is not served by {restarted.url}" in result.stderr
+        skipped = f"skipped {assistant_id} (made elsewhere): its graph 'typed' is not served by this server"
+        assert skipped in result.stderr
     assert not list((restarted.root / "imported").glob("*.yaml"))
+
+
+def test_a_managed_assistant_of_a_graph_no_longer_served_moves_to_a_served_graph_by_an_update(
+    restarted: Restarted,
+) -> None:
+    """The owner search still lists it (both runtimes), and PATCH works on it: the files move it, apply verifies."""
+    kept = default_assistant_id("kept")
+    still_typed = restarted.cli("plan", root=restarted.managed_root)
+    assert still_typed.returncode == 1
+    assert "graph 'typed' is not served by" in still_typed.stderr
+    (restarted.managed_root / "assistants.d/kept.yaml").write_text("id: kept\ngraph_id: agent\n", encoding="utf-8")
+    planned = restarted.cli("plan", "--format", "json", root=restarted.managed_root)
+    assert planned.returncode == 0, planned.stderr
+    assert [(a["action"], a["id"]) for a in json.loads(planned.stdout)["actions"]] == [("update", "kept")]
+    applied = restarted.cli("apply", "--auto-approve", root=restarted.managed_root)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    live = restarted.api.get(f"/assistants/{kept}")
+    assert (live.status_code, live.json()["graph_id"], live.json()["version"]) == (200, "agent", 2)
