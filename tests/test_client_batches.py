@@ -131,6 +131,9 @@ def test_hidden_ones_are_asked_for_only_among_the_ids_the_listing_showed() -> No
 
     assert [(h.assistant_id, h.graph_id) for h in hidden.values()] == [("id-0003", "gone")]
     assert log == ["POST /assistants/id-0003/versions"]
+    log.clear()
+    client.hidden(["new-1"])  # a listing answers one call: later, the id may have been taken
+    assert log == ["POST /assistants/new-1/versions"]
 
 
 def test_without_a_listing_each_id_costs_one_version_read() -> None:

@@ -357,8 +357,11 @@ class _Executor:
         live = self.writer.get(action.assistant_id)
         if live is not None:
             return live
-        hidden = self.writer.hidden([action.assistant_id]).get(action.assistant_id)
-        raise _WriteFailed((hidden or HiddenAssistant(action.assistant_id, None)).describe(self.server))
+        try:
+            graph_id: str | None = self.writer.versions(action.assistant_id)[0].graph_id
+        except (ServerError, IndexError):  # the server hides the versions too: the graph cannot be named
+            graph_id = None
+        raise _WriteFailed(HiddenAssistant(action.assistant_id, graph_id).describe(self.server))
 
     def _read_quietly(self, action: Action) -> LiveAssistant | None:
         """A read while waiting for an outcome: a failed read is one more reason to keep waiting."""

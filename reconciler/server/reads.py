@@ -38,7 +38,8 @@ class AssistantReads:
     progress: Progress
     _ahead: SearchAhead[LiveAssistant] | None = None
     _listed_ids: frozenset[str] | None = None
-    """Every assistant id on the server, when ``find`` last listed them (the search shows hidden ones too)."""
+    """Every assistant id on the server, when the last ``find`` listed them (the search shows hidden ones too);
+    kept for the next ``hidden`` call only."""
 
     def list_owned(self, owner: str) -> list[LiveAssistant]:
         ahead, self._ahead = self._ahead, None
@@ -122,9 +123,9 @@ class AssistantReads:
 
     def hidden(self, assistant_ids: Collection[str]) -> dict[str, HiddenAssistant]:
         """One version read per id (a hidden assistant still shows its versions; an absent one is a 404), but
-        none for an id that the id listing of ``find`` just showed absent: a plan of many creates stays at about
-        one request per create."""
-        listed = self._listed_ids
+        none for an id that the id listing of the ``find`` just before showed absent: a plan of many creates
+        stays at about one request per create. A listing answers one such call only (it gets old)."""
+        listed, self._listed_ids = self._listed_ids, None
         wanted = [i for i in dict.fromkeys(assistant_ids) if listed is None or i in listed]
         found = self._concurrently("looking for hidden assistants", self._hidden_one, wanted)
         return {assistant_id: hidden for assistant_id, hidden in zip(wanted, found, strict=True) if hidden}

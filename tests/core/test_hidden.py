@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from reconciler.applying.apply import apply_plan
-from reconciler.errors import PlanError
+from reconciler.errors import PlanError, ServerError
 from reconciler.planning.planner import build_plan
 from reconciler.server.live import HiddenAssistant
 from tests.core.factories import OWNER, SERVER, aid, make_request, make_server, make_spec, owned
-from tests.core.memory import MemoryServer
+from tests.core.memory import URL, MemoryServer
 
 
 def hidden_message(assistant_id: str, graph: str) -> str:
@@ -77,3 +77,14 @@ def test_a_create_refused_as_a_duplicate_of_a_hidden_assistant_fails_naming_its_
     assert (outcome.status, outcome.message) == ("failed", hidden_message(aid("bot"), "typed"))
     assert server.log == []
     assert server.calls["create"] == 1
+
+
+def test_a_duplicate_whose_versions_are_hidden_too_is_still_reported_as_hidden() -> None:
+    server: MemoryServer = make_server()
+    planned = build_plan(make_request(make_spec("bot")), server)
+    server.seed(aid("bot"), {"graph_id": "typed", "metadata": owned("bot")})
+    server.stop_serving("typed", from_search=True)
+    server.fail_next("versions", ServerError(f"POST {URL}/assistants/x/versions -> 404: gone", url=URL, status=404))
+    (outcome,) = apply_plan(planned, server).outcomes
+    assert (outcome.status, outcome.message) == ("failed", HiddenAssistant(aid("bot"), None).describe(SERVER))
+    assert server.log == []
