@@ -56,10 +56,18 @@ def test_retry_after_reads_seconds_and_dates_and_is_capped() -> None:
     assert retry_after(answer(""), default=0.5) == 0.5
 
 
-def _scanning_server(ids_on_server: list[str], counts: list[int], log: list[str]) -> httpx.MockTransport:
+def _scanning_server(ids_on_server: list[str], counts: list[int], log: list[str], hidden: frozenset[str] = frozenset()
+                     ) -> httpx.MockTransport:
+    """``hidden``: ids among ``ids_on_server`` that GET does not show (their graph is not served)."""
+
     def handler(request: httpx.Request) -> httpx.Response:
         path = request.url.path
         log.append(f"{request.method} {path}")
+        if path.endswith("/versions"):
+            assistant_id = path.split("/")[-2]
+            if assistant_id in ids_on_server:
+                return httpx.Response(200, json=[{"assistant_id": assistant_id, **ROW, "graph_id": "gone"}])
+            return httpx.Response(404, json={"detail": f"Assistant {assistant_id} not found"})
         if path == "/assistants/count":
             return httpx.Response(200, json=counts.pop(0))
         if path == "/assistants/search":
@@ -68,7 +76,7 @@ def _scanning_server(ids_on_server: list[str], counts: list[int], log: list[str]
             page = sorted(ids_on_server)[body["offset"] : body["offset"] + 1000]
             return httpx.Response(200, json=[{"assistant_id": i} for i in page])
         assistant_id = path.rsplit("/", 1)[-1]
-        if assistant_id in ids_on_server:
+        if assistant_id in ids_on_server and assistant_id not in hidden:
             return httpx.Response(200, json={"assistant_id": assistant_id, **ROW})
         return httpx.Response(404, json={"detail": "Not Found"})
 
@@ -107,3 +115,31 @@ def test_a_few_ids_are_read_directly_without_counting() -> None:
     client = _client(_scanning_server(["id-1"], [], log))
     assert list(client.find(["id-1", "new"])) == ["id-1"]
     assert sorted(log) == ["GET /assistants/id-1", "GET /assistants/new"]
+
+
+def test_hidden_ones_are_asked_for_only_among_the_ids_the_listing_showed() -> None:
+    """A plan of many creates: the id listing already shows which ids are free; only an id it lists but GET
+    does not show costs a version read."""
+    on_server = [f"id-{i:04d}" for i in range(20)]
+    log: list[str] = []
+    client = _client(_scanning_server(on_server, [20, 20], log, hidden=frozenset({"id-0003"})))
+    wanted = ["id-0001", "id-0003", *(f"new-{i}" for i in range(30))]
+    found = client.find(wanted)
+    log.clear()
+
+    hidden = client.hidden([i for i in wanted if i not in found])
+
+    assert [(h.assistant_id, h.graph_id) for h in hidden.values()] == [("id-0003", "gone")]
+    assert log == ["POST /assistants/id-0003/versions"]
+    log.clear()
+    client.hidden(["new-1"])  # a listing answers one call: later, the id may have been taken
+    assert log == ["POST /assistants/new-1/versions"]
+
+
+def test_without_a_listing_each_id_costs_one_version_read() -> None:
+    log: list[str] = []
+    client = _client(_scanning_server(["hid"], [], log, hidden=frozenset({"hid"})))
+    assert client.find(["hid", "new"]) == {}
+    log.clear()
+    assert list(client.hidden(["hid", "new"])) == ["hid"]
+    assert sorted(log) == ["POST /assistants/hid/versions", "POST /assistants/new/versions"]

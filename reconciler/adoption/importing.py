@@ -8,7 +8,7 @@ Importing again writes nothing new: an assistant a file in the folder already de
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -125,10 +125,13 @@ def import_files(
     owner: str,
     variables: list[str] | None = None,
     secret_places: Mapping[str, frozenset[SchemaPlace]] | None = None,
+    served: Collection[str] | None = None,
 ) -> tuple[list[Path], list[str]]:
     """Write a file per importable assistant; existing files are never overwritten. The names of the
     environment variables the files read (``!env``, for secret values: by name, or at the ``secret_places``
-    of the graph's committed schema, by graph id) are added to ``variables``."""
+    of the graph's committed schema, by graph id) are added to ``variables``. ``served``: the graphs the server
+    serves; an assistant of another graph is skipped (its file could not be planned, and the server may hide it,
+    server-behaviour.md §14)."""
     written: list[Path] = []
     skipped: list[str] = []
     taken, declared = _declared(out_dir)
@@ -142,6 +145,10 @@ def import_files(
         if assistant.owner is not None:
             whose = "already managed" if assistant.owner == owner else f"managed by owner {assistant.owner!r}"
             skipped.append(f"{assistant.assistant_id} ({assistant.name}): {whose}")
+            continue
+        if served is not None and assistant.graph_id not in served:
+            skipped.append(f"{assistant.assistant_id} ({assistant.name}): its graph {assistant.graph_id!r} is not "
+                           "served by this server (which may hide the assistant); serve the graph again to import it")
             continue
         spec_id = spec_id_for(assistant, taken)
         path = out_dir / f"{spec_id}.yaml"

@@ -38,7 +38,7 @@ from reconciler.errors import (
 from reconciler.planning.admission import moved_since_plan
 from reconciler.planning.diff import differing_paths, same_content
 from reconciler.planning.plan import ACTION_ORDER, Action, Create, Delete, Expected, Plan, SetLatest, Update
-from reconciler.server.live import DEFAULT_PARALLELISM, LiveAssistant, LiveReader, LiveWriter
+from reconciler.server.live import DEFAULT_PARALLELISM, HiddenAssistant, LiveAssistant, LiveReader, LiveWriter
 from reconciler.server.semantics import created_content, is_outcome_unknown_status, is_transient_status
 
 UPDATE_ATTEMPTS = 3
@@ -83,7 +83,7 @@ def apply_plan(
     """Check for staleness, write phase by phase, then verify everything written once more; never raises
     for a failed write (see the report). ``settle``: seconds to wait for a write whose outcome is unknown."""
     check_not_stale(plan, writer)
-    executor = _Executor(writer, settle)
+    executor = _Executor(writer, settle, plan.server)
     done: list[tuple[Action, Outcome]] = []
     failed = threading.Event()
     for phase in ACTION_ORDER:
@@ -224,9 +224,10 @@ def _unverified(outcome: Outcome, problem: str) -> Outcome:
 
 
 class _Executor:
-    def __init__(self, writer: LiveWriter, settle: float) -> None:
+    def __init__(self, writer: LiveWriter, settle: float, server: str) -> None:
         self.writer = writer
         self.settle = settle
+        self.server = server
         self.interrupted: KeyboardInterrupt | None = None
         self.unexpected: Exception | None = None
         """The first exception a write raised that no write should (a bug in reconciler)."""
@@ -252,7 +253,7 @@ class _Executor:
         except ServerError as exc:
             if exc.status != 409:
                 raise
-            live = self._read(action)
+            live = self._read_existing(action)
             note = "it already existed (an earlier attempt landed)"
         _verify(intended, live)
         return Outcome.of(action, "applied", version=live.version, message=note)
@@ -359,6 +360,18 @@ class _Executor:
         if live is None:
             raise _WriteFailed(f"assistant {action.assistant_id} is not on the server")
         return live
+
+    def _read_existing(self, action: Create) -> LiveAssistant:
+        """The assistant a create was refused for as a duplicate. When the server will not show it either, it
+        is hidden (its graph is not served): said so, with the graph, and nothing else is tried in its place."""
+        live = self.writer.get(action.assistant_id)
+        if live is not None:
+            return live
+        try:
+            graph_id: str | None = self.writer.versions(action.assistant_id)[0].graph_id
+        except (ServerError, IndexError):  # the server hides the versions too: the graph cannot be named
+            graph_id = None
+        raise _WriteFailed(HiddenAssistant(action.assistant_id, graph_id).describe(self.server))
 
     def _read_quietly(self, action: Action) -> LiveAssistant | None:
         """A read while waiting for an outcome: a failed read is one more reason to keep waiting."""

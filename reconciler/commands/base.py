@@ -264,6 +264,9 @@ def find_assistant(settings: Settings, ref: str, client: LangGraphClient) -> Liv
     """The live assistant ``ref`` (a spec id or a UUID) names, or a SettingsError saying where it looked."""
     assistant_id = resolve_assistant_id(settings, ref, client)
     live = client.get(assistant_id)
-    if live is None:
-        raise SettingsError(f"no assistant {ref!r} on {client.display_url} (looked for assistant {assistant_id})")
-    return live
+    if live is not None:
+        return live
+    hidden = client.hidden([assistant_id]).get(assistant_id)
+    if hidden is not None:
+        raise SettingsError(f"{ref}: {hidden.describe(client.display_url)}")
+    raise SettingsError(f"no assistant {ref!r} on {client.display_url} (looked for assistant {assistant_id})")

@@ -16,10 +16,12 @@ def run(settings: Settings, url: str | None, graphs: tuple[str, ...], out_dir: P
     target = out_dir or settings.assistants_dir
     with open_client(settings, url) as client:
         assistants = [a for g in (graphs or (None,)) for a in client.list_all(g)]
+        served = {graph_id for graph_id in {a.graph_id for a in assistants} if client.graph_served(graph_id)}
     schemas, _ = load_schemas(settings.schemas_dir, sorted({a.graph_id for a in assistants}))
     secret_places = {graph_id: schema.secret_places for graph_id, schema in schemas.items()}
     variables: list[str] = []
-    written, skipped = import_files(assistants, target, settings.owner, variables, secret_places)
+    written, skipped = import_files(assistants, target, settings.owner, variables, secret_places=secret_places,
+                                    served=served)
     for line in skipped:
         warn(f"skipped {line}")
     for path in written:

@@ -76,6 +76,9 @@ def _plan_specs(
     planned = _PlannedSpecs()
     secrets = {graph_id: schema.secret_places for graph_id, schema in request.schemas.items()}
     lives = _live_of(specs, owned, reader)
+    # A create is planned only where nothing was found; only those few ids are asked whether they are hidden.
+    unseen = [s.resolved_assistant_id for s in specs if s.resolved_assistant_id not in lives]
+    hidden = reader.hidden(unseen) if unseen else {}
     matching = {spec.id for spec in specs if _matches(request, spec, lives.get(spec.resolved_assistant_id))}
     versions = reader.versions_of(
         [s.resolved_assistant_id for s in specs if _needs_versions(request, s, lives, matching)]
@@ -86,7 +89,7 @@ def _plan_specs(
             continue
         planner = SpecPlanner(request, reader, spec, secrets.get(spec.graph_id, frozenset()), versions)
         try:
-            outcome = planner.plan(lives.get(spec.resolved_assistant_id))
+            outcome = planner.plan(lives.get(spec.resolved_assistant_id) or hidden.get(spec.resolved_assistant_id))
         except Refused as refused:
             planned.problems.append(refused.problem)
             continue

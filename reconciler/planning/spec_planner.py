@@ -26,7 +26,7 @@ from reconciler.planning.plan import (
 )
 from reconciler.planning.request import PlanRequest
 from reconciler.secrets import SchemaPlace
-from reconciler.server.live import LiveAssistant, LiveReader, LiveVersion
+from reconciler.server.live import HiddenAssistant, LiveAssistant, LiveReader, LiveVersion
 from reconciler.server.semantics import (
     commit_of,
     comparable,
@@ -75,11 +75,12 @@ class SpecPlanner:
             self._versions = read if read is not None else self.reader.versions(assistant_id)
         return self._versions
 
-    def plan(self, live: LiveAssistant | None) -> ActionType | None:
+    def plan(self, live: LiveAssistant | HiddenAssistant | None) -> ActionType | None:
         """The action for this spec, or None when it already matches; raises Refused for a plan error."""
         action = self._action(live)
         if isinstance(action, Create | Update | SetLatest) and action.smoke_cases:
-            return action.model_copy(update={"rollback": self._rollback(action, live)})
+            before = live if isinstance(live, LiveAssistant) else None  # a hidden one is refused by _action
+            return action.model_copy(update={"rollback": self._rollback(action, before)})
         return action
 
     def _rollback(self, action: Create | Update | SetLatest, live: LiveAssistant | None
@@ -99,9 +100,12 @@ class SpecPlanner:
             ),
         )
 
-    def _action(self, live: LiveAssistant | None) -> ActionType | None:
+    def _action(self, live: LiveAssistant | HiddenAssistant | None) -> ActionType | None:
         if live is None:
             return self._create()
+        if isinstance(live, HiddenAssistant):
+            # A create there is a 409 and an update cannot be checked against what it overwrites: neither.
+            raise self._refuse(("assistant_id",), live.describe(self.request.server))
         if live.is_system:
             raise self._refuse(("assistant_id",), "is a system assistant (created_by: system); never managed")
         if live.owner is not None and live.owner != self.request.owner:

@@ -82,6 +82,28 @@ class GraphUnavailable:
         )
 
 
+@dataclass(frozen=True)
+class HiddenAssistant:
+    """An assistant the server holds but does not show: ``GET /assistants/{id}`` answers 404 while the id is
+    taken (a create is a 409) and its versions are stored. The in-memory runtime does this to an assistant whose
+    graph the deployment no longer serves; ``graph_id`` is that graph, as its newest version names it (None when
+    the server would not show the versions either)."""
+
+    assistant_id: str
+    graph_id: str | None
+
+    def describe(self, server: str) -> str:
+        """The problem and the ways out of it."""
+        graph = f"its graph {self.graph_id!r}" if self.graph_id else "its graph"
+        serve = f"serve graph {self.graph_id!r} again" if self.graph_id else "serve its graph again"
+        return (
+            f"assistant {self.assistant_id} exists on {server} but {graph} is not served by this deployment, "
+            f"so the server hides it (reads answer 404, a create with this id is refused as a duplicate); "
+            f"{serve} (langgraph.json `graphs`), or delete the assistant (`DELETE /assistants/{self.assistant_id}` "
+            "works on a hidden assistant), or give this assistant another `assistant_id`"
+        )
+
+
 class LiveReader(Protocol):
     """What planning may ask of the server."""
 
@@ -106,6 +128,11 @@ class LiveReader(Protocol):
 
     def find(self, assistant_ids: Collection[str]) -> dict[str, LiveAssistant]:
         """The assistants among ``assistant_ids`` that exist, by id (absent ids are left out)."""
+        ...
+
+    def hidden(self, assistant_ids: Collection[str]) -> dict[str, HiddenAssistant]:
+        """Among ids that ``find`` did not return, those the server still holds but hides (asked only for them:
+        a create is planned only where ``find`` saw nothing)."""
         ...
 
     def versions_of(self, assistant_ids: Collection[str]) -> dict[str, list[LiveVersion]]:

@@ -19,7 +19,7 @@ from reconciler.applying.progress import Progress
 from reconciler.desired.spec import OWNER_KEY
 from reconciler.server.batches import SearchAhead, concurrently
 from reconciler.server.http import HttpSession
-from reconciler.server.live import GraphUnavailable, LiveAssistant, LiveVersion
+from reconciler.server.live import GraphUnavailable, HiddenAssistant, LiveAssistant, LiveVersion
 from reconciler.server.semantics import SYSTEM_CREATOR
 from reconciler.validation.schema import GraphSchema
 
@@ -37,6 +37,9 @@ class AssistantReads:
     parallelism: int
     progress: Progress
     _ahead: SearchAhead[LiveAssistant] | None = None
+    _listed_ids: frozenset[str] | None = None
+    """Every assistant id on the server, when the last ``find`` listed them (the search shows hidden ones too);
+    kept for the next ``hidden`` call only."""
 
     def list_owned(self, owner: str) -> list[LiveAssistant]:
         ahead, self._ahead = self._ahead, None
@@ -109,12 +112,35 @@ class AssistantReads:
         """The assistants among ``assistant_ids`` that exist. A GET per id, concurrently, when that takes
         fewer requests than listing every id on the server (one count, then pages of 1,000 ids)."""
         wanted = list(dict.fromkeys(assistant_ids))
+        self._listed_ids = None
         if len(wanted) > self.parallelism:
             existing = self._scan_ids_if_cheaper(len(wanted))
+            self._listed_ids = None if existing is None else frozenset(existing)
             if existing is not None:
                 wanted = [assistant_id for assistant_id in wanted if assistant_id in existing]
         found = self._concurrently("reading assistants", self.get, wanted)
         return {assistant_id: live for assistant_id, live in zip(wanted, found, strict=True) if live is not None}
+
+    def hidden(self, assistant_ids: Collection[str]) -> dict[str, HiddenAssistant]:
+        """One version read per id (a hidden assistant still shows its versions; an absent one is a 404), but
+        none for an id that the id listing of the ``find`` just before showed absent: a plan of many creates
+        stays at about one request per create. A listing answers one such call only (it gets old)."""
+        listed, self._listed_ids = self._listed_ids, None
+        wanted = [i for i in dict.fromkeys(assistant_ids) if listed is None or i in listed]
+        found = self._concurrently("looking for hidden assistants", self._hidden_one, wanted)
+        return {assistant_id: hidden for assistant_id, hidden in zip(wanted, found, strict=True) if hidden}
+
+    def _hidden_one(self, assistant_id: str) -> HiddenAssistant | None:
+        response = self._session.request("POST", f"/assistants/{assistant_id}/versions", json={"limit": 1},
+                                         retry=True, allow=(404,))
+        if response.status_code == 404:
+            return None
+        rows = self._session.answers.rows(response, LiveVersion, "versions")
+        return HiddenAssistant(assistant_id, rows[0].graph_id) if rows else None
+
+    def graph_served(self, graph_id: str) -> bool:
+        """Whether the server serves the graph (a search filtered on an unknown graph answers 404)."""
+        return self._one_assistant_of(graph_id, {}) is not None
 
     def versions_of(self, assistant_ids: Collection[str]) -> dict[str, list[LiveVersion]]:
         wanted = list(dict.fromkeys(assistant_ids))

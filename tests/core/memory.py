@@ -15,6 +15,9 @@ Modelled, as observed on the real server:
   ``context`` sets context to ``{}`` and leaves ``config.configurable`` as it was.
 - ``land_next_differently`` makes the next create or PATCH store other values than were sent (no real server
   does this on purpose; it is what apply's readback exists to catch).
+- ``stop_serving(graph)`` is a restart that no longer serves a graph: the in-memory runtime then hides that
+  graph's assistants from GET (404) while their ids stay taken (create: 409) and their versions, PATCH,
+  set_latest and DELETE still work; the owner search still lists them unless ``from_search=True``.
 ``MemoryServer.like("inmem" | "pg")`` behaves as that real server does; tests/integration/test_server_contract.py
 runs the same scenario on both and on the real servers and compares every answer.
 Not modelled: reserved-key stripping, name/graph filters of search, pagination, system assistants.
@@ -33,7 +36,7 @@ from typing import Any, Literal, TypeVar
 from reconciler.applying.smoke import RunResult
 from reconciler.desired.spec import OWNER_KEY
 from reconciler.errors import ServerError, ServerUnreachableError
-from reconciler.server.live import GraphUnavailable, LiveAssistant, LiveVersion
+from reconciler.server.live import GraphUnavailable, HiddenAssistant, LiveAssistant, LiveVersion
 from reconciler.validation.schema import GraphSchema
 
 URL = "http://memory.test"
@@ -42,6 +45,7 @@ PartialPatchMode = Literal["keeps_context", "resets_context"]
 Method = Literal[
     "list_owned",
     "get",
+    "hidden",
     "versions",
     "graph_schema",
     "crons_using",
@@ -103,6 +107,8 @@ class MemoryServer:
         self._versions: dict[str, list[dict[str, Any]]] = {}
         self._faults: dict[str, list[Fault]] = defaultdict(list)
         self._lock = threading.RLock()
+        self._unserved: set[str] = set()
+        self._hidden_from_search = False
         self._tick = 0
         self.crons: dict[str, list[str]] = {}
         """Cron ids per assistant id (``crons_using``)."""
@@ -134,6 +140,12 @@ class MemoryServer:
             self._active[assistant_id] = {**copy.deepcopy(chosen), "updated_at": chosen["created_at"]}
             return self._live(assistant_id)
 
+    def stop_serving(self, graph_id: str, *, from_search: bool = False) -> None:
+        """A restart whose config no longer serves ``graph_id`` (its assistants are hidden, not gone)."""
+        self.graphs.pop(graph_id, None)
+        self._unserved.add(graph_id)
+        self._hidden_from_search = from_search
+
     def fail_next(self, method: Method, error: ServerError | None = None, *, landed: bool = False) -> None:
         """The next call of ``method`` raises ``error`` (default: a 503), after taking effect if ``landed``."""
         self._faults[method].append(Fault(error or transient(), landed))
@@ -153,7 +165,8 @@ class MemoryServer:
 
     def list_owned(self, owner: str) -> list[LiveAssistant]:
         def run() -> list[LiveAssistant]:
-            rows = [a for a in self._active.values() if a["metadata"].get(OWNER_KEY) == owner]
+            rows = [a for a in self._active.values() if a["metadata"].get(OWNER_KEY) == owner
+                    and not (self._hidden_from_search and self._is_hidden(a["assistant_id"]))]
             rows.sort(key=lambda a: a["created_at"], reverse=True)
             return [LiveAssistant.model_validate(copy.deepcopy(a)) for a in rows]
 
@@ -161,8 +174,21 @@ class MemoryServer:
 
     def get(self, assistant_id: str) -> LiveAssistant | None:
         return self._call(
-            "get", assistant_id, lambda: self._live(assistant_id) if assistant_id in self._active else None
+            "get", assistant_id, lambda: self._live(assistant_id) if self._is_visible(assistant_id) else None
         )
+
+    def hidden(self, assistant_ids: Collection[str]) -> dict[str, HiddenAssistant]:
+        found = {assistant_id: self._hidden_one(assistant_id) for assistant_id in assistant_ids}
+        return {assistant_id: hidden for assistant_id, hidden in found.items() if hidden is not None}
+
+    def _hidden_one(self, assistant_id: str) -> HiddenAssistant | None:
+        def run() -> HiddenAssistant | None:
+            if not self._is_hidden(assistant_id):
+                return None
+            newest = max(self._versions[assistant_id], key=lambda row: row["version"])
+            return HiddenAssistant(assistant_id, newest["graph_id"])
+
+        return self._call("hidden", assistant_id, run)
 
     def versions(self, assistant_id: str) -> list[LiveVersion]:
         def run() -> list[LiveVersion]:
@@ -316,6 +342,12 @@ class MemoryServer:
     def _now(self) -> str:
         self._tick += 1
         return f"2025-01-01T00:00:00.{self._tick:06d}+00:00"
+
+    def _is_hidden(self, assistant_id: str) -> bool:
+        return assistant_id in self._active and self._active[assistant_id]["graph_id"] in self._unserved
+
+    def _is_visible(self, assistant_id: str) -> bool:
+        return assistant_id in self._active and not self._is_hidden(assistant_id)
 
     def _live(self, assistant_id: str) -> LiveAssistant:
         return LiveAssistant.model_validate(copy.deepcopy(self._active[assistant_id]))

@@ -185,3 +185,14 @@ def test_configurable_is_read_as_the_context_when_the_server_does_not_mirror_it(
     live = make_live("x", assistant_id=EXPLICIT, name="S", config={"tags": ["a"], "configurable": {"model_name": "x"}})
     document = spec_document(live, "s")
     assert (document["context"], document["config"]) == ({"model_name": "x"}, {"tags": ["a"]})
+
+
+def test_an_assistant_of_a_graph_the_server_does_not_serve_is_skipped_naming_the_graph(tmp_path: Path) -> None:
+    gone = make_live("x", assistant_id=EXPLICIT, name="Old", graph_id="typed", metadata={})
+    kept = make_live("y", name="New", metadata={})
+    written, skipped = import_files([gone, kept], tmp_path, OWNER, served={"agent"})
+    assert [path.name for path in written] == ["new.yaml"]
+    assert skipped == [
+        f"{EXPLICIT} (Old): its graph 'typed' is not served by this server (which may hide the assistant); serve the "
+        "graph again to import it"
+    ]

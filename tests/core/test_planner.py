@@ -89,7 +89,7 @@ def test_missing_assistant_is_created_with_the_fixed_id_and_ownership() -> None:
         body=body,
     )
     assert plan(server, spec) == Plan(server=SERVER, owner=OWNER, actions=(create,), desired_digest=digest(spec))
-    assert server.calls == {"graph_schema": 1, "list_owned": 1, "get": 1}
+    assert server.calls == {"graph_schema": 1, "list_owned": 1, "get": 1, "hidden": 1}
 
 
 def test_name_defaults_to_the_id() -> None:
@@ -465,7 +465,7 @@ def test_only_plans_the_matching_specs_and_nothing_else() -> None:
     result = plan(server, *specs, prune=True, only=("support-*", "nomatch"))
     assert [(a.action, a.id) for a in result.actions] == [("create", "support-bot"), ("create", "support-faq")]
     assert result.warnings == ()
-    assert server.calls == {"graph_schema": 1, "list_owned": 1, "get": 2}
+    assert server.calls == {"graph_schema": 1, "list_owned": 1, "get": 2, "hidden": 2}
 
 
 def test_only_matching_nothing_is_an_error() -> None:
