@@ -1,10 +1,11 @@
 """What SIGINT, SIGTERM or an unexpected exception (a bug) in the middle of an apply leaves: the report of every
-action, and the error that names the writes finished or in flight and what the next plan shows."""
+action, and the error that names the writes finished or in flight and what the next plan shows. A bug in the
+verification pass or in the smoke phase (cases, rollback writes) keeps the report the same way."""
 
 from __future__ import annotations
 
 from reconciler.applying.report import ApplyReport, Outcome
-from reconciler.errors import ApplyInterruptedError, Interrupted
+from reconciler.errors import ApplyInterruptedError, Interrupted, ReconcilerError
 from reconciler.planning.plan import Action, Plan
 
 
@@ -31,9 +32,57 @@ def unexpected_error(plan: Plan, outcomes: tuple[Outcome, ...], error: Exception
         f"apply stopped by an unexpected error ({describe_unexpected(error)}; this is a bug in reconciler, please "
         f"report it): no further writes were started. {_written_and_remainder(list(outcomes))}"
     )
+    return _stopped(report, message, error)
+
+
+def verification_stopped_error(plan: Plan, outcomes: list[Outcome], error: Exception) -> ApplyInterruptedError:
+    """What a bug in the verification pass left: every write was made and checked when written, but not read
+    again at the end, so none counts as verified (as when the pass cannot read the server)."""
+    checked = tuple(
+        outcome.model_copy(update={"status": "failed", "message": _NOT_VERIFIED}) if _written(outcome) else outcome
+        for outcome in outcomes
+    )
+    finished = [f"{o.id} ({o.action})" for o in outcomes if _written(o)]
+    message = (
+        f"the verification pass after the writes stopped by an unexpected error ({describe_unexpected(error)}; "
+        "this is a bug in reconciler, please report it). Written and verified when written, not verified again: "
+        f"{', '.join(finished) or 'none'}. `reconciler plan` shows what the server still lacks"
+    )
+    return _stopped(ApplyReport(server=plan.server, outcomes=checked), message, error)
+
+
+def smoke_stopped_error(report: ApplyReport, error: Exception) -> ApplyInterruptedError:
+    """What an exception in the smoke phase (a bug, or a request that failed while running a case) left: the
+    writes' report, the smoke cases run (the assistant where it stopped, and those never run), the rollback
+    writes made. No further case ran and no further rollback write was made."""
+    cause = str(error) if isinstance(error, ReconcilerError) else (
+        f"an unexpected error ({describe_unexpected(error)}; this is a bug in reconciler, please report it)"
+    )
+    smoked = [f"{s.id}: {s.cases} case(s) run, {s.status.replace('_', ' ')}" for s in report.smoke]
+    made = [f"{s.id}: {'; '.join(s.rollback_writes)}" for s in report.smoke if s.rollback_writes]
+    written = [f"{o.id} ({o.status})" for o in report.outcomes if o.status != "not_attempted"]
+    message = (
+        f"the smoke phase stopped by {cause}: no further case was run and no further rollback write made. "
+        f"Writes: {', '.join(written) or 'none'}. Smoke: {'; '.join(smoked)}. Rollback writes made: "
+        f"{'; '.join(made) or 'none'}. `reconciler plan` shows what the server differs from the files"
+    )
+    return _stopped(report, message, error)
+
+
+def _stopped(report: ApplyReport, message: str, error: Exception) -> ApplyInterruptedError:
     stopped = ApplyInterruptedError(message, report=report, exit_code=1)
     stopped.__cause__ = error
     return stopped
+
+
+_NOT_VERIFIED = (
+    "written and verified when written, but not verified again at the end of the apply (the verification pass "
+    "stopped); run `reconciler plan` to see the server as it is now"
+)
+
+
+def _written(outcome: Outcome) -> bool:
+    return outcome.status in ("applied", "repaired")
 
 
 def describe_unexpected(error: Exception) -> str:

@@ -53,7 +53,9 @@ class Outcome(BaseModel):
         return text
 
 
-SmokeStatus = Literal["passed", "rolled_back", "rollback_failed"]
+SmokeStatus = Literal["passed", "rolled_back", "rollback_failed", "stopped", "not_run"]
+"""``stopped``: a case raised (the smoke phase ends there, nothing switched back); ``not_run``: the phase ended
+before this assistant's cases."""
 
 
 class SmokeOutcome(BaseModel):
@@ -81,6 +83,10 @@ class SmokeOutcome(BaseModel):
         ran = f"{self.cases} smoke case(s)"
         if self.status == "passed":
             return f"✓ smoke {self.id}: {ran} passed on version {self.version}"
+        if self.status == "not_run":
+            return f"· smoke {self.id}: not run (the smoke phase stopped before it); version {self.version} is active"
+        if self.status == "stopped":
+            return f"✗ smoke {self.id} STOPPED: {self.reason}\n    {self.rollback}"
         head = "rolled back" if self.status == "rolled_back" else "ROLLBACK FAILED"
         made = "; ".join(self.rollback_writes) or "none"
         writes = f"planned rollback writes made ({len(self.rollback_writes)} of {self.rollback_planned}): {made}"

@@ -10,12 +10,12 @@ import pytest
 
 from reconciler.applying.apply import apply_plan
 from reconciler.applying.report import ApplyReport
-from reconciler.errors import ApplyInterruptedError
+from reconciler.errors import ApplyInterruptedError, ServerError
 from reconciler.planning.plan import Plan
 from reconciler.planning.planner import build_plan
 from reconciler.server.live import LiveAssistant
 from tests.core.factories import SCHEMAS, aid, make_request, make_spec, owned
-from tests.core.memory import MemoryServer
+from tests.core.memory import URL, MemoryServer
 
 
 class BuggyServer(MemoryServer):
@@ -100,3 +100,54 @@ def test_the_writes_are_verified_before_the_report() -> None:
     outcomes = stopped(server, plan).report.outcomes  # type: ignore[attr-defined]
     assert (outcomes[1].id, outcomes[1].status) == ("a-first", "failed")
     assert "at the end of the apply these fields differ from what was written: name" in outcomes[1].message
+
+
+# --- a bug in the verification pass ---------------------------------------------------------------------
+
+
+class BuggyVerification(MemoryServer):
+    """The owner search raises KeyError once a write has been made: only the verification pass meets it."""
+
+    def list_owned(self, owner: str) -> list[LiveAssistant]:
+        if self.log:
+            raise KeyError("owner")
+        return super().list_owned(owner)
+
+
+def test_a_bug_in_the_verification_pass_keeps_the_report_of_every_write() -> None:
+    server = BuggyVerification(dict(SCHEMAS))
+    server.seed(aid("a-first"), {"name": "old", "metadata": owned("a-first")})
+    server.seed(aid("gone"), {"name": "old", "metadata": owned("gone")})
+    plan = build_plan(make_request(make_spec("a-first", name="new"), make_spec("c-new"), prune=True), server)
+    error = stopped(server, plan)
+    assert server.log == [("create", aid("c-new")), ("update", aid("a-first")), ("delete", aid("gone"))]
+    report = error.report
+    assert isinstance(report, ApplyReport)
+    not_verified = (
+        "written and verified when written, but not verified again at the end of the apply (the verification "
+        "pass stopped); run `reconciler plan` to see the server as it is now"
+    )
+    assert [(o.id, o.status, o.message, o.version) for o in report.outcomes] == [
+        ("c-new", "failed", not_verified, 1),
+        ("a-first", "failed", not_verified, 2),
+        ("gone", "failed", not_verified, None),
+    ]
+    assert error.exit_code == 1 and isinstance(error.__cause__, KeyError)
+    assert str(error) == (
+        "the verification pass after the writes stopped by an unexpected error (KeyError: 'owner'; this is a bug "
+        "in reconciler, please report it). Written and verified when written, not verified again: c-new (create), "
+        "a-first (update), gone (delete). `reconciler plan` shows what the server still lacks"
+    )
+
+
+def test_a_bug_in_the_verification_pass_leaves_failed_writes_as_they_were() -> None:
+    server = BuggyVerification(dict(SCHEMAS))
+    server.seed(aid("a-first"), {"name": "old", "metadata": owned("a-first")})
+    plan = build_plan(make_request(make_spec("a-first", name="new"), make_spec("c-new")), server)
+    server.fail_next("update", ServerError("HTTP 422: invalid", url=URL, status=422))
+    report = stopped(server, plan).report
+    assert isinstance(report, ApplyReport)
+    assert [(o.id, o.status, o.message[:17]) for o in report.outcomes] == [
+        ("c-new", "failed", "written and verif"),
+        ("a-first", "failed", "HTTP 422: invalid"),
+    ]

@@ -3,8 +3,8 @@ late, another writer) turns the delete's outcome into a failure."""
 
 from __future__ import annotations
 
-from reconciler.applying.apply import final_check
 from reconciler.applying.report import Outcome
+from reconciler.applying.verification import final_check
 from reconciler.planning.plan import Delete, Plan
 from reconciler.planning.planner import build_plan
 from tests.core.factories import OWNER, aid, make_request, make_server, owned
