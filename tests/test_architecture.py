@@ -58,7 +58,7 @@ STAGES = ("desired", "validation", "planning", "applying", "render", "adoption",
 
 ONLY_IMPORTED_BY = {
     "httpx": {"server.http"},
-    "typer": {"cli"},
+    "typer": {"cli", "commands.options"},  # the shared flags are typer declarations, kept apart to keep cli small
     "rich": {"cli", "applying.progress_display"},
     "click": {"cli"},
     "yaml": {"desired.yamlio"},
