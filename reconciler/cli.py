@@ -107,7 +107,8 @@ def init(
         typer.Option(
             "--pip-spec",
             metavar="SPEC",
-            help="What the workflows pip-install (default: this version of langgraph-reconciler).",
+            help="What the workflows pip-install when the repository variable RECONCILER_PIP_SPEC is unset "
+            "(default: $RECONCILER_PIP_SPEC, else none).",
         ),
     ] = None,
     workflows: Annotated[
@@ -198,7 +199,8 @@ def apply(
     max_deletes: MaxDeletesOption = None,
     parallelism: Annotated[
         int | None,
-        typer.Option("--parallelism", min=1, max=64, help="Requests in flight at once (default 8; 1 = one by one)."),
+        typer.Option("--parallelism", min=1, max=64, metavar="N",
+                     help="Requests in flight at once (default 8; 1 = one by one)."),
     ] = None,
     env: EnvOption = None,
     commit: CommitOption = None,
@@ -239,12 +241,16 @@ def apply(
 
 @app.command()
 def history(
-    spec_id: Annotated[str, typer.Argument(metavar="ID", help="The assistant's id in the files (or its UUID).")],
+    # Hidden from the Arguments list, where typer would print its Python type; the docstring names it.
+    spec_id: Annotated[str, typer.Argument(metavar="ID", hidden=True)],
     url: UrlOption = None,
     env: EnvOption = None,
-    fmt: Annotated[ReportFormat, typer.Option("--format", help="Rendering on stdout.")] = ReportFormat.text,
+    fmt: Annotated[ListFormat, format_option(ListFormat, "Rendering on stdout.")] = ListFormat.text,
 ) -> None:
-    """The assistant's versions, newest first: which commit wrote each, and which were edited outside git."""
+    """The assistant's versions, newest first: which commit wrote each, and which were edited outside git.
+
+    ID is the assistant's id in the files (or its UUID).
+    """
     from reconciler.commands import history as command
 
     _run(lambda: command.run(_settings(env), spec_id, url, fmt.value))
@@ -252,12 +258,15 @@ def history(
 
 @app.command()
 def show(
-    assistant: Annotated[str, typer.Argument(help="A spec id (reconciler/id) or an assistant UUID.")],
+    assistant: Annotated[str, typer.Argument(metavar="ID", hidden=True)],
     url: UrlOption = None,
     env: EnvOption = None,
-    fmt: Annotated[ReportFormat, typer.Option("--format", help="Output on stdout.")] = ReportFormat.text,
+    fmt: Annotated[ListFormat, format_option(ListFormat, "Output on stdout.")] = ListFormat.text,
 ) -> None:
-    """One assistant on the server: active version, graph, owner, and what uses it (crons, threads)."""
+    """One assistant on the server: active version, graph, owner, and what uses it (crons, threads).
+
+    ID is a spec id (reconciler/id) or an assistant UUID.
+    """
     from reconciler.commands import show as command
 
     _run(lambda: command.run(_settings(env), assistant, url, fmt.value))
