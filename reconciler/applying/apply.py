@@ -100,7 +100,7 @@ def apply_plan(
         raise interrupted_error(plan, done, executor.interrupted)
     try:
         verified = final_check(plan.owner, done, writer)
-    except Exception as exc:  # a bug in the pass itself: the writes stand, unverified, and their report survives
+    except (Exception, KeyboardInterrupt) as exc:  # a bug or a signal in the pass: the writes stand, unverified
         raise verification_stopped_error(plan, [outcome for _, outcome in done], exc) from exc
     if executor.unexpected is not None:
         raise unexpected_error(plan, verified, executor.unexpected)

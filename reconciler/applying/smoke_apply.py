@@ -12,9 +12,10 @@ order, stopping at an assistant's first failing case. Switching back makes only 
   saw no assistant at that id, and it still carries this owner and the version that was tested).
 Nothing is switched back when the server moved on since the write (another writer): the report says so.
 A rollback that fails is reported with what the server has now; either way apply exits 1.
-An exception in a case or a rollback that is not a verdict (a bug, or a request that failed while a case ran)
-ends the phase there: no further case runs and no further rollback write is made, and ApplyInterruptedError
-(exit 1) carries the report with the cases run and the rollback writes made.
+An exception in a case or a rollback that is not a verdict (a bug, a request that failed while a case ran,
+SIGINT or SIGTERM) ends the phase there: no further case runs and no further rollback write is made, and
+ApplyInterruptedError (exit 1, or 130/143 for a signal) carries the report with the cases run and the rollback
+writes made.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from reconciler.applying.interruption import describe_unexpected, smoke_stopped_error
+from reconciler.applying.interruption import Stop, describe_unexpected, signal_name, smoke_stopped_error
 from reconciler.applying.report import ApplyReport, SmokeOutcome
 from reconciler.applying.smoke import SmokeRunner, verdict
 from reconciler.desired.locations import format_path
@@ -42,7 +43,7 @@ class _RollbackFailed(Exception):
 class _SmokeStopped(Exception):
     """An exception that ends the smoke phase, with the outcome of the assistant it struck."""
 
-    def __init__(self, outcome: SmokeOutcome, cause: Exception) -> None:
+    def __init__(self, outcome: SmokeOutcome, cause: Stop) -> None:
         super().__init__(str(cause))
         self.outcome = outcome
         self.cause = cause
@@ -108,7 +109,7 @@ class _Smoke:
         for index, case in enumerate(action.smoke_cases, 1):
             try:
                 reason = verdict(case, self.client.run_wait(action.assistant_id, dict(case.input), case.timeout))
-            except Exception as exc:  # not a verdict: the phase ends here, and the report survives
+            except (Exception, KeyboardInterrupt) as exc:  # not a verdict: the phase ends here, the report survives
                 left = f"not switched back: version {version} stays active"
                 outcome = _outcome(action, "stopped", version, index, f"case {index}: {_describe(exc)}", left)
                 raise _SmokeStopped(outcome, exc) from exc
@@ -124,8 +125,8 @@ class _Smoke:
             state = self._state(action, version)
             return _outcome(action, "rollback_failed", version, cases, reason, f"rollback failed: {exc}; {state}",
                             made)
-        except Exception as exc:  # a bug: no further rollback write; the ones made are in the report
-            stopped = f"rollback stopped by {_describe(exc)} after the writes listed; {self._state(action, version)}"
+        except (Exception, KeyboardInterrupt) as exc:  # a bug or a signal: no further rollback write
+            stopped = f"rollback stopped after the writes listed: {_describe(exc)}; {self._state(action, version)}"
             outcome = _outcome(action, "rollback_failed", version, cases, reason, stopped, made)
             raise _SmokeStopped(outcome, exc) from exc
         return _outcome(action, "rolled_back", version, cases, reason, done, made)
@@ -240,7 +241,9 @@ def _outcome(
     )
 
 
-def _describe(error: Exception) -> str:
+def _describe(error: Stop) -> str:
+    if isinstance(error, KeyboardInterrupt):
+        return f"interrupted by {signal_name(error)}"
     if isinstance(error, ReconcilerError):
         return str(error)
     return f"an unexpected error ({describe_unexpected(error)})"

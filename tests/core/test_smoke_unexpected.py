@@ -1,6 +1,6 @@
-"""An exception in the smoke phase that is not a verdict (a bug in a case or in a rollback write, or a request
-that fails while a case runs) ends the phase: no further case runs, no further rollback write is made, and the
-error carries the report of the writes, the cases run and the rollback writes made."""
+"""An exception in the smoke phase that is not a verdict (a bug in a case or in a rollback write, a request
+that fails while a case runs, SIGINT or SIGTERM) ends the phase: no further case runs, no further rollback write
+is made, and the error carries the report of the writes, the cases run and the rollback writes made."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from reconciler.applying.apply import apply_plan
 from reconciler.applying.report import ApplyReport, SmokeOutcome
 from reconciler.applying.smoke import RunResult
 from reconciler.applying.smoke_apply import run_smoke
-from reconciler.errors import ApplyInterruptedError, ServerUnreachableError
+from reconciler.errors import ApplyInterruptedError, Interrupted, ServerUnreachableError
 from reconciler.planning.plan import Plan
 from reconciler.planning.planner import build_plan
 from reconciler.server.live import LiveAssistant
@@ -37,12 +37,16 @@ def written(server: MemoryServer, *specs: Any) -> tuple[Plan, ApplyReport]:
 def smoke_stopped(the_plan: Plan, report: ApplyReport, server: MemoryServer) -> tuple[ApplyInterruptedError,
                                                                                        list[SmokeOutcome]]:
     seen: list[SmokeOutcome] = []
-    with pytest.raises(ApplyInterruptedError) as caught:
+    try:
         run_smoke(the_plan, report, server, on_outcome=seen.append)
-    return caught.value, seen
+    except ApplyInterruptedError as error:
+        return error, seen
+    except KeyboardInterrupt as signal:  # a failure of this test, not the end of the test run
+        pytest.fail(f"{signal!r} escaped the smoke phase without the report")
+    pytest.fail("the smoke phase finished")
 
 
-def raises_on_second_run(error: Exception) -> Any:
+def raises_on_second_run(error: BaseException) -> Any:
     runs: list[int] = []
 
     def run(active: dict[str, Any], input: dict[str, Any]) -> RunResult:
@@ -89,9 +93,28 @@ def test_a_request_that_fails_while_a_case_runs_is_not_called_a_bug() -> None:
     the_plan, report = written(server, smoked("a-bot"))
     server.runner = raises_on_second_run(ServerUnreachableError("cannot reach http://memory.test", url=URL))
     error, _ = smoke_stopped(the_plan, report, server)
-    assert str(error).startswith("the smoke phase stopped by cannot reach http://memory.test: no further case")
+    assert str(error).startswith("the smoke phase stopped by an error (cannot reach http://memory.test): no further")
+    assert error.exit_code == 1
     (stopped,) = error.report.smoke  # type: ignore[attr-defined]
     assert stopped.reason == "case 2: cannot reach http://memory.test"
+
+
+@pytest.mark.parametrize(
+    ("signal", "name", "code"), [(KeyboardInterrupt(), "SIGINT", 130), (Interrupted(), "SIGTERM", 143)]
+)
+def test_a_signal_while_a_case_runs_keeps_the_report_and_its_exit_code(
+    signal: KeyboardInterrupt, name: str, code: int
+) -> None:
+    server = make_server()
+    the_plan, report = written(server, smoked("a-bot"), smoked("b-bot"))
+    server.runner = raises_on_second_run(signal)
+    error, _ = smoke_stopped(the_plan, report, server)
+    assert error.exit_code == code and error.__cause__ is signal
+    assert str(error).startswith(f"the smoke phase stopped by {name}: no further case was run")
+    assert [(s.status, s.reason) for s in error.report.smoke] == [  # type: ignore[attr-defined]
+        ("stopped", f"case 2: interrupted by {name}"),
+        ("not_run", ""),
+    ]
 
 
 class BuggyRepair(MemoryServer):
@@ -120,7 +143,7 @@ def test_a_bug_in_a_rollback_write_keeps_the_writes_made_and_makes_no_more() -> 
         "rollback_failed", 1, ("set_latest → version 1",)
     )
     assert bot_smoke.rollback == (
-        "rollback stopped by an unexpected error (KeyError: 'context') after the writes listed; the server has "
+        "rollback stopped after the writes listed: an unexpected error (KeyError: 'context'); the server has "
         "version 1 active; the smoke cases failed on version 2"
     )
     assert other_smoke.status == "not_run" and [r[0] for r in server.runs] == [bot]
