@@ -118,6 +118,12 @@ class ApplyReport(BaseModel):
         if not self.outcomes:
             return "Apply complete: nothing to do."
         failed_smoke = [s for s in self.smoke if s.status != "passed"]
+        untested = [s for s in self.smoke if s.status in ("stopped", "not_run")]
+        if untested and all(o.status in ("applied", "repaired") for o in self.outcomes):
+            return (
+                f"Apply stopped in the smoke phase: {len(untested)} assistant(s) not tested to the end keep the "
+                "version written; any other is switched back or left as stated above."
+            )
         if failed_smoke and all(o.status in ("applied", "repaired") for o in self.outcomes):
             return (
                 f"Apply failed smoke tests: {len(failed_smoke)} assistant(s) switched back or left as stated above. "

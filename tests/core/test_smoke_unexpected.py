@@ -80,6 +80,10 @@ def test_a_bug_in_a_case_stops_the_phase_and_keeps_the_report() -> None:
         "    not switched back: version 1 stays active",
     ]
     assert "· smoke b-bot: not run (the smoke phase stopped before it); version 1 is active" in kept.render_text()
+    assert kept.summary() == (
+        "Apply stopped in the smoke phase: 2 assistant(s) not tested to the end keep the version written; any "
+        "other is switched back or left as stated above."
+    )
     assert str(error) == (
         "the smoke phase stopped by an unexpected error (KeyError: 'values'; this is a bug in reconciler, please "
         "report it): no further case was run and no further rollback write made. Writes: a-bot (applied), b-bot "
