@@ -1,6 +1,6 @@
 """What SIGINT, SIGTERM or an unexpected exception (a bug) in the middle of an apply leaves: the report of every
-action, and the error that names the writes finished or in flight and what the next plan shows. A bug in the
-verification pass or in the smoke phase (cases, rollback writes) keeps the report the same way."""
+action, and the error that names the writes finished or in flight and what the next plan shows. A bug or a
+signal in the verification pass or in the smoke phase (cases, rollback writes) keeps the report the same way."""
 
 from __future__ import annotations
 
@@ -48,8 +48,7 @@ def verification_stopped_error(plan: Plan, outcomes: list[Outcome], error: Stop)
     finished = [f"{o.id} ({o.action})" for o in outcomes if _written(o)]
     message = (
         f"the verification pass after the writes stopped by {_cause(error)}. Written and verified when written, "
-        "not verified again: "
-        f"{', '.join(finished) or 'none'}. `reconciler plan` shows what the server still lacks"
+        f"not verified again: {', '.join(finished) or 'none'}. `reconciler plan` shows what the server still lacks"
     )
     return _stopped(ApplyReport(server=plan.server, outcomes=checked), message, error)
 
