@@ -24,8 +24,9 @@ def final_check(owner: str, done: list[tuple[Action, Outcome]], reader: LiveRead
         return tuple(outcome for _, outcome in done)
     try:
         owned = {a.assistant_id: a for a in reader.list_owned(owner)}
-    except ReconcilerError as exc:
-        return tuple(_unverified(outcome, str(exc)) for _, outcome in done)
+    except ReconcilerError as exc:  # a write not read again is not verified; the others keep their outcome
+        return tuple(_unverified(outcome, str(exc)) if outcome.status in ("applied", "repaired") else outcome
+                     for _, outcome in done)
     checked = []
     for action, outcome in done:
         if outcome.status in ("applied", "repaired"):
