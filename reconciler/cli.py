@@ -1,25 +1,41 @@
 """The ``reconciler`` command line: typer parses flags and hands plain values to ``commands/<command>.py``.
 
-The only module that imports typer; it maps ReconcilerError to exit codes and never prints a traceback
-with locals (they can hold API keys). Help is click's plain rendering with a metavar on every option, so it shows
+With ``commands.options`` (the flags several commands share), the only module that imports typer; every command
+runs under ``commands.exits``, which maps ReconcilerError to exit codes and never prints a traceback with locals
+(they can hold API keys). Help is click's plain rendering with a metavar on every option, so it shows
 ``--url URL`` rather than Python types. Commands work on the project of the nearest reconciler.yaml at or above
 the current folder (``settings.find_root``).
 """
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
 from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from reconciler.commands.exits import run_command
+from reconciler.commands.options import (
+    AllowCronsOption,
+    CommitOption,
+    ConfigOption,
+    DirOption,
+    EnvOption,
+    GraphOption,
+    ListFormat,
+    MaxDeletesOption,
+    OnlyOption,
+    PlanFormat,
+    PruneOption,
+    ReportFormat,
+    SchemasOption,
+    UrlOption,
+    ValidateFormat,
+    format_option,
+)
 from reconciler.commands.startup import skip_httpx_command_line_tool
-from reconciler.errors import ReconcilerError
 from reconciler.settings import Settings
 
 HELP_OPTIONS = {"help_option_names": ["--help", "-h"]}
@@ -42,98 +58,6 @@ schemas_app = typer.Typer(
 app.add_typer(schemas_app, name="schemas")
 
 
-class PlanFormat(StrEnum):
-    text = "text"
-    markdown = "markdown"
-    json = "json"
-
-
-class ReportFormat(StrEnum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
-
-
-class ValidateFormat(StrEnum):
-    text = "text"
-    json = "json"
-    github = "github"
-
-
-class ListFormat(StrEnum):
-    text = "text"
-    json = "json"
-
-
-DirOption = Annotated[
-    Path | None, typer.Option("--dir", metavar="DIR", help="Assistant files (default: assistants.d).")
-]
-SchemasOption = Annotated[
-    Path | None, typer.Option("--schemas", metavar="DIR", help="Schemas folder (default: schemas).")
-]
-EnvOption = Annotated[
-    str | None,
-    typer.Option(
-        "--env", metavar="ENV", help="Environment in reconciler.yaml (URL, owner, overlays; default: $RECONCILER_ENV)."
-    ),
-]
-UrlOption = Annotated[
-    str | None,
-    typer.Option(
-        "--url", metavar="URL", help="Server URL (default: the --env entry's url, $RECONCILER_URL, reconciler.yaml)."
-    ),
-]
-PruneOption = Annotated[
-    bool | None,
-    typer.Option(
-        "--prune/--no-prune",
-        help="Delete managed assistants no longer in the files (default: `prune` in reconciler.yaml, off).",
-        show_default=False,
-    ),
-]
-OnlyOption = Annotated[
-    list[str] | None,
-    typer.Option("--only", metavar="ID", help="Only these assistant ids (repeatable, globs like 'support-*')."),
-]
-CommitOption = Annotated[
-    str | None,
-    typer.Option(
-        "--commit",
-        metavar="SHA",
-        help="Git commit recorded on every version written (default: $RECONCILER_COMMIT, then HEAD when clean).",
-    ),
-]
-MaxDeletesOption = Annotated[
-    int | None,
-    typer.Option(
-        "--max-deletes",
-        min=0,
-        metavar="N",
-        help="Allow up to N deletes, deleting every managed assistant included (default: max_deletes in "
-        "reconciler.yaml, 10).",
-    ),
-]
-GraphOption = Annotated[
-    list[str] | None, typer.Option("--graph", metavar="GRAPH", help="Only this graph (repeatable).")
-]
-AllowCronsOption = Annotated[
-    bool,
-    typer.Option(
-        "--allow-delete-with-crons", help="Allow deleting assistants that crons use (the crons go with them)."
-    ),
-]
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config", metavar="FILE", help="The langgraph.json serving your graphs (default: the project's)."
-    ),
-]
-
-
-def _format_option(kind: type[StrEnum], help_text: str) -> object:
-    return typer.Option("--format", metavar="|".join(member.value for member in kind), help=help_text)
-
-
 def _show_version(value: bool) -> None:
     if value:
         from reconciler.adoption.distribution import DISTRIBUTION, version
@@ -153,36 +77,7 @@ def _group(
 
 
 def _run(command: Callable[[], int]) -> None:
-    from reconciler.commands.base import report_error, warn, without_secrets
-
-    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
-    try:
-        code = command()
-    except ReconcilerError as error:
-        code = report_error(error)
-    except KeyboardInterrupt as interrupt:
-        warn("interrupted")
-        code = getattr(interrupt, "exit_code", 130)
-    except OSError as error:  # a file or folder named on the command line that cannot be read or written
-        warn(without_secrets(f"error: {error}"))
-        code = 1
-    except Exception as error:  # the last line of "no traceback, ever"; RECONCILER_DEBUG=1 shows where
-        if os.environ.get("RECONCILER_DEBUG"):
-            raise
-        warn(without_secrets(f"error: unexpected {type(error).__name__}: {' '.join(str(error).split())[:300]}; "
-                             "this is a bug in reconciler, please report it (RECONCILER_DEBUG=1 shows where)"))
-        code = 1
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    raise typer.Exit(code)
-
-
-def _raise_interrupted(signum: int, frame: object) -> None:
-    """SIGTERM (CI cancelling a job) stops a command as SIGINT does: every ``finally`` runs (the apply lock is
-    released), and exit 143 says which signal it was."""
-    from reconciler.errors import Interrupted
-
-    raise Interrupted()
+    raise typer.Exit(run_command(command))
 
 
 def _settings(env: str | None) -> Settings:
@@ -212,7 +107,8 @@ def init(
         typer.Option(
             "--pip-spec",
             metavar="SPEC",
-            help="What the workflows pip-install (default: this version of langgraph-reconciler).",
+            help="What the workflows pip-install when the repository variable RECONCILER_PIP_SPEC is unset "
+            "(default: $RECONCILER_PIP_SPEC, else none).",
         ),
     ] = None,
     workflows: Annotated[
@@ -236,7 +132,7 @@ def validate(
     env: EnvOption = None,
     fmt: Annotated[
         ValidateFormat,
-        _format_option(ValidateFormat, "Problems as text (stderr), json, or GitHub annotations (stdout)."),
+        format_option(ValidateFormat, "Problems as text (stderr), json, or GitHub annotations (stdout)."),
     ] = ValidateFormat.text,
 ) -> None:
     """Check every assistant file offline: format, then context against each graph's schema."""
@@ -248,7 +144,7 @@ def validate(
 @app.command()
 def environments(
     names: Annotated[list[str] | None, typer.Argument(metavar="ENV", hidden=True)] = None,
-    fmt: Annotated[ListFormat, _format_option(ListFormat, "json: one line, for a CI matrix.")] = ListFormat.text,
+    fmt: Annotated[ListFormat, format_option(ListFormat, "json: one line, for a CI matrix.")] = ListFormat.text,
 ) -> None:
     """List the environments of reconciler.yaml (or only the ENVs named, each of which must exist)."""
     from reconciler.commands import environments as command
@@ -263,7 +159,7 @@ def plan(
     out: Annotated[
         Path | None, typer.Option("--out", metavar="FILE", help="Write the plan file (real values, mode 0600).")
     ] = None,
-    fmt: Annotated[PlanFormat, _format_option(PlanFormat, "Rendering on stdout.")] = PlanFormat.text,
+    fmt: Annotated[PlanFormat, format_option(PlanFormat, "Rendering on stdout.")] = PlanFormat.text,
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="Exit 2 when there are changes, 0 when none.")
     ] = False,
@@ -298,12 +194,13 @@ def apply(
     prune: PruneOption = None,
     only: OnlyOption = None,
     fmt: Annotated[
-        ReportFormat, _format_option(ReportFormat, "Report on stdout (markdown: for a CI job summary).")
+        ReportFormat, format_option(ReportFormat, "Report on stdout (markdown: for a CI job summary).")
     ] = ReportFormat.text,
     max_deletes: MaxDeletesOption = None,
     parallelism: Annotated[
         int | None,
-        typer.Option("--parallelism", min=1, max=64, help="Requests in flight at once (default 8; 1 = one by one)."),
+        typer.Option("--parallelism", min=1, max=64, metavar="N",
+                     help="Requests in flight at once (default 8; 1 = one by one)."),
     ] = None,
     env: EnvOption = None,
     commit: CommitOption = None,
@@ -344,12 +241,16 @@ def apply(
 
 @app.command()
 def history(
-    spec_id: Annotated[str, typer.Argument(metavar="ID", help="The assistant's id in the files (or its UUID).")],
+    # Hidden from the Arguments list, where typer would print its Python type; the docstring names it.
+    spec_id: Annotated[str, typer.Argument(metavar="ID", hidden=True)],
     url: UrlOption = None,
     env: EnvOption = None,
-    fmt: Annotated[ReportFormat, typer.Option("--format", help="Rendering on stdout.")] = ReportFormat.text,
+    fmt: Annotated[ListFormat, format_option(ListFormat, "Rendering on stdout.")] = ListFormat.text,
 ) -> None:
-    """The assistant's versions, newest first: which commit wrote each, and which were edited outside git."""
+    """The assistant's versions, newest first: which commit wrote each, and which were edited outside git.
+
+    ID is the assistant's id in the files (or its UUID).
+    """
     from reconciler.commands import history as command
 
     _run(lambda: command.run(_settings(env), spec_id, url, fmt.value))
@@ -357,12 +258,15 @@ def history(
 
 @app.command()
 def show(
-    assistant: Annotated[str, typer.Argument(help="A spec id (reconciler/id) or an assistant UUID.")],
+    assistant: Annotated[str, typer.Argument(metavar="ID", hidden=True)],
     url: UrlOption = None,
     env: EnvOption = None,
-    fmt: Annotated[ReportFormat, typer.Option("--format", help="Output on stdout.")] = ReportFormat.text,
+    fmt: Annotated[ListFormat, format_option(ListFormat, "Output on stdout.")] = ListFormat.text,
 ) -> None:
-    """One assistant on the server: active version, graph, owner, and what uses it (crons, threads)."""
+    """One assistant on the server: active version, graph, owner, and what uses it (crons, threads).
+
+    ID is a spec id (reconciler/id) or an assistant UUID.
+    """
     from reconciler.commands import show as command
 
     _run(lambda: command.run(_settings(env), assistant, url, fmt.value))

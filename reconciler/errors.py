@@ -14,7 +14,8 @@
     ├── LockHeldError                    another apply holds this owner's lock on the server
     ├── OlderCommitError                 exit 3: the server runs a newer (or unknown) commit than the plan's
     └── ApplyInterruptedError            exit 130 (SIGINT), 143 (SIGTERM) or 1 (an unexpected exception in a
-                                         write): apply stopped between writes, the report of every write kept
+                                         write, the verification pass or the smoke phase): apply stopped, the
+                                         report of every write (and smoke case, rollback write) kept
 
     Interrupted (a KeyboardInterrupt)    SIGTERM, raised where SIGINT raises KeyboardInterrupt
 
@@ -158,8 +159,8 @@ class Interrupted(KeyboardInterrupt):
 
 
 class ApplyInterruptedError(ReconcilerError):
-    """An apply stopped by SIGINT, SIGTERM or an unexpected exception in a write, after the writes in flight
-    finished; carries their report."""
+    """An apply stopped by SIGINT, SIGTERM or an unexpected exception (in a write, the verification pass or the
+    smoke phase), after the writes in flight finished; carries the report."""
 
     def __init__(self, message: str, *, report: object, exit_code: int) -> None:
         self.report = report

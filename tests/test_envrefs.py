@@ -9,7 +9,8 @@ import pytest
 
 from reconciler.desired.envrefs import EnvRef
 from reconciler.desired.loading import load_desired_state
-from reconciler.desired.yamlio import dump, parse_documents
+from reconciler.desired.yamldump import dump
+from reconciler.desired.yamlio import parse_documents
 from reconciler.errors import PlanFileError
 from reconciler.planning.plan import Create, EnvBinding, Expected, Plan, read_plan_file, write_plan_file
 

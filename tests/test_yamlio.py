@@ -11,7 +11,8 @@ import yaml
 
 from reconciler.desired import yamlio
 from reconciler.desired.locations import Position
-from reconciler.desired.yamlio import Document, dump, read_documents
+from reconciler.desired.yamldump import dump
+from reconciler.desired.yamlio import Document, read_documents
 
 
 def _read(tmp_path: Path, content: str | bytes) -> tuple[list[Document], list[str]]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from reconciler.desired.envrefs import EnvRef
 from reconciler.desired.spec import ID_KEY, RESERVED_METADATA_PREFIX, default_assistant_id
-from reconciler.desired.yamlio import dump
+from reconciler.desired.yamldump import dump
 from reconciler.secrets import SchemaPlace, is_secret_path
 from reconciler.server.live import LiveAssistant
 

@@ -5,7 +5,7 @@ batch for the rest); if anything moved, nothing is written (StalePlanError). Pha
 updates, set_latests, deletes), ``parallelism`` writes at a time inside a phase; the first failure stops
 further writes, and the report says what was applied and what was not, so that the next plan shows exactly
 the remainder. An exception no write should raise (a bug) stops apply the same way: the writes in flight finish,
-and ApplyInterruptedError (exit 1) carries the report.
+and ApplyInterruptedError (exit 1) carries the report; so does one in the verification pass (``verification``).
 
 A write's response is the row the server stored: it is compared with what was intended, and read again only
 where the response cannot show it (after a delete, after a 409 or a transient failure).
@@ -24,10 +24,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, assert_never
 
 from reconciler.applying.conflicts import conflict_message, writes_between
-from reconciler.applying.interruption import describe_unexpected, interrupted_error, unexpected_error
+from reconciler.applying.interruption import (
+    describe_unexpected,
+    interrupted_error,
+    unexpected_error,
+    verification_stopped_error,
+)
 from reconciler.applying.progress import NO_PROGRESS, Progress
 from reconciler.applying.report import ApplyReport, Outcome
-from reconciler.desired.locations import format_path
+from reconciler.applying.verification import differing_fields, final_check
 from reconciler.errors import (
     OutcomeUnknownError,
     ReconcilerError,
@@ -36,7 +41,7 @@ from reconciler.errors import (
     StalePlanError,
 )
 from reconciler.planning.admission import moved_since_plan
-from reconciler.planning.diff import differing_paths, same_content
+from reconciler.planning.diff import same_content
 from reconciler.planning.plan import ACTION_ORDER, Action, Create, Delete, Expected, Plan, SetLatest, Update
 from reconciler.server.live import DEFAULT_PARALLELISM, HiddenAssistant, LiveAssistant, LiveReader, LiveWriter
 from reconciler.server.semantics import created_content, is_outcome_unknown_status, is_transient_status
@@ -93,7 +98,10 @@ def apply_plan(
             done.extend(zip(actions, outcomes, strict=True))
     if executor.interrupted is not None:
         raise interrupted_error(plan, done, executor.interrupted)
-    verified = final_check(plan.owner, done, writer)
+    try:
+        verified = final_check(plan.owner, done, writer)
+    except (Exception, KeyboardInterrupt) as exc:  # a bug or a signal in the pass: the writes stand, unverified
+        raise verification_stopped_error(plan, [outcome for _, outcome in done], exc) from exc
     if executor.unexpected is not None:
         raise unexpected_error(plan, verified, executor.unexpected)
     return ApplyReport(server=plan.server, outcomes=verified)
@@ -155,69 +163,6 @@ def _run_one(executor: _Executor, action: Action, failed: threading.Event, progr
             outcome = Outcome.of(action, "failed", message=f"unexpected error: {describe_unexpected(exc)}")
     progress.step(failed=outcome.status not in ("applied", "repaired"))
     return outcome
-
-
-# --- the verification pass ----------------------------------------------------------------------------
-
-
-def final_check(owner: str, done: list[tuple[Action, Outcome]], reader: LiveReader) -> tuple[Outcome, ...]:
-    """Every write verified once more after the last one: a request that landed late (after its client gave
-    up on it) can undo an earlier write. One owner search, a get only for what it does not show; an outcome
-    that no longer holds becomes a failure, so that success means the server matched the plan at the end."""
-    written = [(action, outcome) for action, outcome in done if outcome.status in ("applied", "repaired")]
-    if not written:
-        return tuple(outcome for _, outcome in done)
-    try:
-        owned = {a.assistant_id: a for a in reader.list_owned(owner)}
-    except ReconcilerError as exc:
-        return tuple(_unverified(outcome, str(exc)) for _, outcome in done)
-    checked = []
-    for action, outcome in done:
-        if outcome.status in ("applied", "repaired"):
-            problem = _still_holds(action, outcome, owned, reader)
-            outcome = outcome if problem is None else _unverified(outcome, problem)
-        checked.append(outcome)
-    return tuple(checked)
-
-
-def _still_holds(
-    action: Action, outcome: Outcome, owned: dict[str, LiveAssistant], reader: LiveReader
-) -> str | None:
-    if isinstance(action, Delete):
-        return "the assistant is back" if action.assistant_id in owned else None
-    try:
-        live = owned.get(action.assistant_id) or reader.get(action.assistant_id)
-    except ReconcilerError as exc:
-        return str(exc)
-    if live is None:
-        return "the assistant is gone"
-    intended = _intended(action)
-    if not same_content(intended, live.content()):
-        return f"these fields differ from what was written: {_differing(intended, live)}"
-    pinned = isinstance(action, SetLatest) and action.reason == "pin"
-    if (pinned or isinstance(action, Create | Update)) and live.version != outcome.version:
-        return f"the active version is now {live.version}, not {outcome.version}"
-    return None
-
-
-def _intended(action: Create | Update | SetLatest) -> dict[str, Any]:
-    match action:
-        case Create():
-            return created_content(action.body)
-        case Update():
-            return action.body
-        case SetLatest():
-            return action.content
-        case _:
-            assert_never(action)
-
-
-def _unverified(outcome: Outcome, problem: str) -> Outcome:
-    message = (
-        f"verified when written, but at the end of the apply {problem} (a request that had timed out may "
-        "have landed late); run `reconciler plan` to see the server as it is now"
-    )
-    return outcome.model_copy(update={"status": "failed", "message": message})
 
 
 # --- the writes -----------------------------------------------------------------------------------------
@@ -316,7 +261,7 @@ class _Executor:
         live = self.writer.set_latest(action.assistant_id, action.version)
         if _is_active(action, live):
             return Outcome.of(action, "applied", version=live.version)
-        left_behind = _differing(action.content, live) or f"the active version ({live.version})"
+        left_behind = differing_fields(action.content, live) or f"the active version ({live.version})"
         if not action.repairs:
             raise _WriteFailed(
                 f"set_latest left these fields behind: {left_behind}; the plan lists no repair, so none was made"
@@ -340,7 +285,7 @@ class _Executor:
         if not same_content(action.content, live.content()):
             raise _WriteFailed(
                 f"the server does not honour {action.reason} {action.version}: these fields differ from version "
-                f"{action.version}'s: {_differing(action.content, live)}"
+                f"{action.version}'s: {differing_fields(action.content, live)}"
             )
         message = f"set_latest left these fields behind: {left_behind}; repaired as planned: {'; '.join(done)}"
         return Outcome.of(action, "repaired", version=live.version, message=message)
@@ -385,7 +330,7 @@ def _verify(intended: dict[str, Any], live: LiveAssistant) -> LiveAssistant:
     """``live`` (a write's response, or a read after it) if it holds what was intended."""
     if not same_content(intended, live.content()):
         raise _WriteFailed(f"the server stored something else than was sent; these fields differ: "
-                           f"{_differing(intended, live)}")
+                           f"{differing_fields(intended, live)}")
     return live
 
 
@@ -398,7 +343,7 @@ def _landed_or_diverged(body: dict[str, Any], now: LiveAssistant, error: ServerE
         return now  # the attempt that seemed to fail had landed
     raise _WriteFailed(
         f"{error}; the server is now at version {now.version}, and these fields differ from what was sent: "
-        f"{_differing(body, now)}"
+        f"{differing_fields(body, now)}"
     )
 
 
@@ -417,6 +362,3 @@ def _outcome_unknown(error: ServerError) -> bool:
 def _is_transient(error: ServerError) -> bool:
     return isinstance(error, ServerUnreachableError) or is_transient_status(error.status)
 
-
-def _differing(intended: dict[str, Any], live: LiveAssistant) -> str:
-    return ", ".join(format_path(path) for path, _, _ in differing_paths(intended, live.content()))

@@ -53,7 +53,9 @@ class Outcome(BaseModel):
         return text
 
 
-SmokeStatus = Literal["passed", "rolled_back", "rollback_failed"]
+SmokeStatus = Literal["passed", "rolled_back", "rollback_failed", "stopped", "not_run"]
+"""``stopped``: a case raised (the smoke phase ends there, nothing switched back); ``not_run``: the phase ended
+before this assistant's cases."""
 
 
 class SmokeOutcome(BaseModel):
@@ -81,6 +83,10 @@ class SmokeOutcome(BaseModel):
         ran = f"{self.cases} smoke case(s)"
         if self.status == "passed":
             return f"✓ smoke {self.id}: {ran} passed on version {self.version}"
+        if self.status == "not_run":
+            return f"· smoke {self.id}: not run (the smoke phase stopped before it); version {self.version} is active"
+        if self.status == "stopped":
+            return f"✗ smoke {self.id} STOPPED: {self.reason}\n    {self.rollback}"
         head = "rolled back" if self.status == "rolled_back" else "ROLLBACK FAILED"
         made = "; ".join(self.rollback_writes) or "none"
         writes = f"planned rollback writes made ({len(self.rollback_writes)} of {self.rollback_planned}): {made}"
@@ -112,6 +118,12 @@ class ApplyReport(BaseModel):
         if not self.outcomes:
             return "Apply complete: nothing to do."
         failed_smoke = [s for s in self.smoke if s.status != "passed"]
+        untested = [s for s in self.smoke if s.status in ("stopped", "not_run")]
+        if untested and all(o.status in ("applied", "repaired") for o in self.outcomes):
+            return (
+                f"Apply stopped in the smoke phase: {len(untested)} assistant(s) not tested to the end keep the "
+                "version written; any other is switched back or left as stated above."
+            )
         if failed_smoke and all(o.status in ("applied", "repaired") for o in self.outcomes):
             return (
                 f"Apply failed smoke tests: {len(failed_smoke)} assistant(s) switched back or left as stated above. "

@@ -12,6 +12,10 @@ order, stopping at an assistant's first failing case. Switching back makes only 
   saw no assistant at that id, and it still carries this owner and the version that was tested).
 Nothing is switched back when the server moved on since the write (another writer): the report says so.
 A rollback that fails is reported with what the server has now; either way apply exits 1.
+An exception in a case or a rollback that is not a verdict (a bug, a request that failed while a case ran,
+SIGINT or SIGTERM) ends the phase there: no further case runs and no further rollback write is made, and
+ApplyInterruptedError (exit 1, or 130/143 for a signal) carries the report with the cases run and the rollback
+writes made.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from reconciler.applying.interruption import Stop, describe_unexpected, signal_name, smoke_stopped_error
 from reconciler.applying.report import ApplyReport, SmokeOutcome
 from reconciler.applying.smoke import SmokeRunner, verdict
 from reconciler.desired.locations import format_path
@@ -33,6 +38,15 @@ Written = Create | Update | SetLatest
 
 class _RollbackFailed(Exception):
     pass
+
+
+class _SmokeStopped(Exception):
+    """An exception that ends the smoke phase, with the outcome of the assistant it struck."""
+
+    def __init__(self, outcome: SmokeOutcome, cause: Stop) -> None:
+        super().__init__(str(cause))
+        self.outcome = outcome
+        self.cause = cause
 
 
 def smoke_cases_written(plan: Plan, report: ApplyReport) -> list[tuple[Written, int]]:
@@ -62,10 +76,20 @@ def run_smoke(
     *,
     on_outcome: Callable[[SmokeOutcome], None] | None = None,
 ) -> ApplyReport:
-    """The report with one SmokeOutcome per written assistant that declares cases."""
-    results = []
-    for action, version in smoke_cases_written(plan, report):
-        outcome = _Smoke(client, plan.owner).run(action, version)
+    """The report with one SmokeOutcome per written assistant that declares cases; ApplyInterruptedError
+    (carrying that report) when an exception ended the phase."""
+    results: list[SmokeOutcome] = []
+    written = smoke_cases_written(plan, report)
+    for position, (action, version) in enumerate(written):
+        try:
+            outcome = _Smoke(client, plan.owner).run(action, version)
+        except _SmokeStopped as stopped:
+            results.append(stopped.outcome)
+            results += [_outcome(later, "not_run", later_version, 0) for later, later_version in written[position + 1:]]
+            if on_outcome is not None:
+                on_outcome(stopped.outcome)
+            so_far = report.model_copy(update={"smoke": tuple(results)})
+            raise smoke_stopped_error(so_far, stopped.cause) from stopped.cause
         results.append(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
@@ -83,8 +107,12 @@ class _Smoke:
 
     def run(self, action: Written, version: int) -> SmokeOutcome:
         for index, case in enumerate(action.smoke_cases, 1):
-            result = self.client.run_wait(action.assistant_id, dict(case.input), case.timeout)
-            reason = verdict(case, result)
+            try:
+                reason = verdict(case, self.client.run_wait(action.assistant_id, dict(case.input), case.timeout))
+            except (Exception, KeyboardInterrupt) as exc:  # not a verdict: the phase ends here, the report survives
+                left = f"not switched back: version {version} stays active"
+                outcome = _outcome(action, "stopped", version, index, f"case {index}: {_describe(exc)}", left)
+                raise _SmokeStopped(outcome, exc) from exc
             if reason is not None:
                 return self._switch_back(action, version, index, f"case {index}: {reason}")
         return _outcome(action, "passed", version, len(action.smoke_cases))
@@ -97,6 +125,10 @@ class _Smoke:
             state = self._state(action, version)
             return _outcome(action, "rollback_failed", version, cases, reason, f"rollback failed: {exc}; {state}",
                             made)
+        except (Exception, KeyboardInterrupt) as exc:  # a bug or a signal: no further rollback write
+            stopped = f"rollback stopped after the writes listed: {_describe(exc)}; {self._state(action, version)}"
+            outcome = _outcome(action, "rollback_failed", version, cases, reason, stopped, made)
+            raise _SmokeStopped(outcome, exc) from exc
         return _outcome(action, "rolled_back", version, cases, reason, done, made)
 
     def _roll_back(self, action: Written, version: int, made: list[str]) -> str:
@@ -177,8 +209,9 @@ class _Smoke:
         """What the server has now, for a rollback that failed."""
         try:
             live = self.client.get(action.assistant_id)
-        except ReconcilerError as exc:
-            return f"the server's state is unknown ({exc})"
+        except Exception as exc:  # whatever the read raises, the report of the rollback must survive
+            detail = str(exc) if isinstance(exc, ReconcilerError) else describe_unexpected(exc)
+            return f"the server's state is unknown ({detail})"
         if live is None:
             return "the server has no assistant at that id"
         return f"the server has version {live.version} active; the smoke cases failed on version {tested}"
@@ -203,9 +236,17 @@ def _outcome(
             "reason": reason,
             "rollback": rollback,
             "rollback_writes": tuple(made or ()),
-            "rollback_planned": len(action.rollback) if status != "passed" else 0,
+            "rollback_planned": len(action.rollback) if status in ("rolled_back", "rollback_failed") else 0,
         }
     )
+
+
+def _describe(error: Stop) -> str:
+    if isinstance(error, KeyboardInterrupt):
+        return f"interrupted by {signal_name(error)}"
+    if isinstance(error, ReconcilerError):
+        return str(error)
+    return f"an unexpected error ({describe_unexpected(error)})"
 
 
 def _differing(intended: dict[str, object], live: LiveAssistant) -> str:

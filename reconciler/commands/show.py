@@ -60,7 +60,7 @@ def _masked_content(settings: Settings, live: LiveAssistant) -> dict[str, Any]:
 
 
 def _block(name: str, value: Any) -> list[str]:
-    from reconciler.desired.yamlio import dump
+    from reconciler.desired.yamldump import dump
 
     if not value:
         return [f"  {name}:{' ' * (9 - len(name))}(none)"]

@@ -5,7 +5,7 @@ reported at its own line and column, with its name), a byte order mark after the
 than YAML's own on scalars, mappings, lists or keys, merge keys, non-finite numbers, integers beyond 64 bits and
 strings the server cannot store (a NUL character, a lone surrogate) are problems, and aliases are resolved
 against a node budget so an alias bomb ("billion laughs") is refused after a bounded amount of work instead of
-expanding into gigabytes. Only this module imports yaml.
+expanding into gigabytes. Only this module (and ``yamldump``, which writes YAML) imports yaml.
 """
 
 from __future__ import annotations
@@ -378,33 +378,3 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, display: str, text: str) -> Probl
         return Problem(display, line, col, message="YAML syntax error: tab character; indent with spaces")
     message = f"YAML syntax error: {problem}" + (f" ({exc.context})" if exc.context else "")
     return Problem(display, line, col, message=message)
-
-
-def dump(value: Any) -> str:
-    """Block-style YAML for files reconciler writes (import); multi-line strings as literal blocks; an EnvRef
-    as ``!env NAME``."""
-    text = yaml.dump(value, Dumper=_LiteralDumper, sort_keys=False, allow_unicode=True, width=100)
-    # PyYAML quotes a scalar with a local tag; a variable name never needs it.
-    return _QUOTED_ENV.sub(r"!env \1", text)
-
-
-_QUOTED_ENV = re.compile(r"!env '([A-Za-z_][A-Za-z0-9_]*)'")
-
-
-class _LiteralDumper(yaml.SafeDumper):
-    pass
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar(_TAG + "str", value, style=style)
-
-
-_LiteralDumper.add_representer(str, _represent_str)
-
-
-def _represent_env(dumper: yaml.SafeDumper, value: EnvRef) -> yaml.ScalarNode:
-    return dumper.represent_scalar(ENV_TAG, value.name)
-
-
-_LiteralDumper.add_representer(EnvRef, _represent_env)

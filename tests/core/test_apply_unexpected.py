@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 
 from reconciler.applying.apply import apply_plan
+from reconciler.applying.interruption import signal_name
 from reconciler.applying.report import ApplyReport
-from reconciler.errors import ApplyInterruptedError
+from reconciler.errors import ApplyInterruptedError, Interrupted, ServerError
 from reconciler.planning.plan import Plan
 from reconciler.planning.planner import build_plan
 from reconciler.server.live import LiveAssistant
 from tests.core.factories import SCHEMAS, aid, make_request, make_spec, owned
-from tests.core.memory import MemoryServer
+from tests.core.memory import URL, MemoryServer
 
 
 class BuggyServer(MemoryServer):
@@ -51,9 +52,13 @@ def scenario() -> tuple[BuggyServer, Plan]:
 
 
 def stopped(server: MemoryServer, plan: Plan) -> ApplyInterruptedError:
-    with pytest.raises(ApplyInterruptedError) as caught:
+    try:
         apply_plan(plan, server, parallelism=2)
-    return caught.value
+    except ApplyInterruptedError as error:
+        return error
+    except KeyboardInterrupt as signal:  # a failure of this test, not the end of the test run
+        pytest.fail(f"{signal!r} escaped apply without the report")
+    pytest.fail("apply finished")
 
 
 def test_the_report_of_what_was_written_survives_a_bug_in_a_write() -> None:
@@ -100,3 +105,70 @@ def test_the_writes_are_verified_before_the_report() -> None:
     outcomes = stopped(server, plan).report.outcomes  # type: ignore[attr-defined]
     assert (outcomes[1].id, outcomes[1].status) == ("a-first", "failed")
     assert "at the end of the apply these fields differ from what was written: name" in outcomes[1].message
+
+
+# --- a bug in the verification pass ---------------------------------------------------------------------
+
+
+class BuggyVerification(MemoryServer):
+    """The owner search raises ``error`` once a write has been made: only the verification pass meets it."""
+
+    def __init__(self, error: BaseException | None = None) -> None:
+        super().__init__(dict(SCHEMAS))
+        self.error = error or KeyError("owner")
+
+    def list_owned(self, owner: str) -> list[LiveAssistant]:
+        if self.log:
+            raise self.error
+        return super().list_owned(owner)
+
+
+def test_a_bug_in_the_verification_pass_keeps_the_report_of_every_write() -> None:
+    server = BuggyVerification()
+    server.seed(aid("a-first"), {"name": "old", "metadata": owned("a-first")})
+    server.seed(aid("gone"), {"name": "old", "metadata": owned("gone")})
+    plan = build_plan(make_request(make_spec("a-first", name="new"), make_spec("c-new"), prune=True), server)
+    error = stopped(server, plan)
+    assert server.log == [("create", aid("c-new")), ("update", aid("a-first")), ("delete", aid("gone"))]
+    report = error.report
+    assert isinstance(report, ApplyReport)
+    not_verified = (
+        "written and verified when written, but not verified again at the end of the apply (the verification "
+        "pass stopped); run `reconciler plan` to see the server as it is now"
+    )
+    assert [(o.id, o.status, o.message, o.version) for o in report.outcomes] == [
+        ("c-new", "failed", not_verified, 1),
+        ("a-first", "failed", not_verified, 2),
+        ("gone", "failed", not_verified, None),
+    ]
+    assert error.exit_code == 1 and isinstance(error.__cause__, KeyError)
+    assert str(error) == (
+        "the verification pass after the writes stopped by an unexpected error (KeyError: 'owner'; this is a bug "
+        "in reconciler, please report it). Written and verified when written, not verified again: c-new (create), "
+        "a-first (update), gone (delete). `reconciler plan` shows what the server still lacks"
+    )
+
+
+def test_a_bug_in_the_verification_pass_leaves_failed_writes_as_they_were() -> None:
+    server = BuggyVerification()
+    server.seed(aid("a-first"), {"name": "old", "metadata": owned("a-first")})
+    plan = build_plan(make_request(make_spec("a-first", name="new"), make_spec("c-new")), server)
+    server.fail_next("update", ServerError("HTTP 422: invalid", url=URL, status=422))
+    report = stopped(server, plan).report
+    assert isinstance(report, ApplyReport)
+    assert [(o.id, o.status, o.message[:17]) for o in report.outcomes] == [
+        ("c-new", "failed", "written and verif"),
+        ("a-first", "failed", "HTTP 422: invalid"),
+    ]
+
+
+@pytest.mark.parametrize(("signal", "code"), [(KeyboardInterrupt(), 130), (Interrupted(), 143)])
+def test_a_signal_in_the_verification_pass_keeps_the_report_and_its_exit_code(
+    signal: KeyboardInterrupt, code: int
+) -> None:
+    server = BuggyVerification(signal)
+    plan = build_plan(make_request(make_spec("c-new")), server)
+    error = stopped(server, plan)
+    assert error.exit_code == code and error.__cause__ is signal
+    assert str(error).startswith(f"the verification pass after the writes stopped by {signal_name(signal)}. Written")
+    assert [o.status for o in error.report.outcomes] == ["failed"]  # type: ignore[attr-defined]

@@ -52,3 +52,41 @@ def test_reconciler_debug_shows_the_traceback(repo: Repo, monkeypatch: pytest.Mo
     result, _ = apply_with_a_bug(repo, monkeypatch, debug=True)
     assert result.exit_code == 1
     assert "Traceback (most recent call last)" in result.stderr and "KeyError: 'configurable'" in result.stderr
+
+
+def apply_with_a_bug_after_the_writes(repo: Repo, monkeypatch: pytest.MonkeyPatch, phase: str) -> Result:
+    """``apply`` in this process of one assistant with a smoke case, a KeyError raised in the verification pass
+    or in the smoke case."""
+    from reconciler.applying import smoke_apply
+
+    repo.write("assistants.d/echo.yaml", "id: echo-bot\ngraph_id: flaky\ncontext:\n  greeting: pong\n"
+                                         "smoke:\n  - input: {text: ping}\n    expect_contains: pong\n")
+    monkeypatch.chdir(repo.root)
+    monkeypatch.setenv("RECONCILER_URL", repo.url)
+    monkeypatch.delenv("RECONCILER_DEBUG", raising=False)
+
+    def buggy(*args: Any, **kwargs: Any) -> Any:
+        raise KeyError(phase)
+
+    monkeypatch.setattr(apply if phase == "verification" else smoke_apply,
+                        "final_check" if phase == "verification" else "verdict", buggy)
+    return CliRunner().invoke(app, ["apply", "--auto-approve", "--only", "echo-bot"], catch_exceptions=False)
+
+
+@pytest.mark.parametrize(
+    ("phase", "report_line", "error"),
+    [
+        ("verification", "✗ create echo-bot FAILED: written and verified when written, but not verified again",
+         "error: the verification pass after the writes stopped by an unexpected error (KeyError: 'verification'"),
+        ("smoke", "✗ smoke echo-bot STOPPED: case 1: an unexpected error (KeyError: 'smoke')",
+         "error: the smoke phase stopped by an unexpected error (KeyError: 'smoke'; this is a bug in reconciler"),
+    ],
+)
+def test_a_bug_after_the_writes_keeps_the_report(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, phase: str, report_line: str, error: str
+) -> None:
+    result = apply_with_a_bug_after_the_writes(repo, monkeypatch, phase)
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert report_line in result.stdout
+    assert error in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
