@@ -63,6 +63,7 @@ ONLY_IMPORTED_BY = {
     "yaml": {"desired.yamlio"},
     "deepdiff": {"planning.diff"},
     "jsonschema": {"validation.schema"},
+    "jsonschema_rs": {"validation.fastpath"},
 }
 CORE_FORBIDDEN = {"httpx", "typer", "rich", "click", "subprocess"}
 CORE_FORBIDDEN_INTERNAL = {"reconciler.cli", "reconciler.server.client", "reconciler.server.http",
@@ -181,6 +182,7 @@ def test_library_is_imported_only_by_its_owner(library: str) -> None:
         ("yaml", "desired.yamlio"),
         ("deepdiff", "planning.diff"),
         ("jsonschema", "validation.schema"),
+        ("jsonschema_rs", "validation.fastpath"),
     ],
 )
 def test_owner_really_imports_its_library(library: str, owner: str) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from reconciler.desired.locations import QUOTE_LIMIT, Path, describe, format_path, quote
 from reconciler.errors import Problem
 from reconciler.redact import MASK, is_sensitive_path
-from reconciler.validation.quickcheck import Check, compile_check
+from reconciler.validation.fastpath import Check, compile_check
 from reconciler.validation.unknown_keys import KeyWalker, resolve_reference
 
 if TYPE_CHECKING:
@@ -52,7 +52,8 @@ class GraphSchema:
 
     @cached_property
     def surely_valid(self) -> Check:
-        """The quick test of ``effective`` (``quickcheck``): True only for a context the validator accepts."""
+        """The fast test of ``effective`` (``fastpath``, jsonschema-rs): True only for a context the validator
+        accepts."""
         return compile_check(self.effective, frozenset(self.validator.format_checker.checkers))
 
     @cached_property
