@@ -151,7 +151,7 @@ def _plain_argument(keyword: str, argument: Any) -> bool:
     if keyword == "multipleOf":
         return type(argument) is int and 0 < argument <= LARGEST
     if keyword in ("enum", "const"):
-        return (keyword == "const" or isinstance(argument, list)) and _plain_value_test(_Needs())(argument)
+        return (keyword == "const" or isinstance(argument, list)) and _plain_json(argument)
     if keyword == "type":
         names = argument if isinstance(argument, list) else [argument]
         return bool(names) and all(isinstance(name, str) and name in TYPES for name in names)
@@ -171,28 +171,52 @@ def _number(value: Any) -> bool:
 
 
 def _plain_value_test(needs: _Needs) -> Check:
-    """The test that a value is plain JSON (exact types, no subclasses) both engines see alike."""
-
-    def string(text: str) -> bool:
-        return (not needs.ascii_strings or text.isascii()) and not (needs.no_final_newline and text.endswith("\n"))
-
-    def plain(value: Any) -> bool:
-        kind = type(value)
-        if kind is str:
-            return string(value)
-        if kind is dict:
-            return all(type(key) is str and string(key) and plain(item) for key, item in value.items())
-        if kind is list:
-            return all(map(plain, value))
-        return value is None or kind is bool or _number(value)
+    """The test that a value is plain JSON both engines see alike (and, where a pattern needs it, that its
+    strings are)."""
+    strings = needs.ascii_strings or needs.no_final_newline
 
     def check(value: Any) -> bool:
         try:
-            return plain(value)
+            return _plain_json(value) and (not strings or _strings_read_alike(value, needs))
         except RecursionError:
             return False
 
     return check
+
+
+def _plain_json(value: Any) -> bool:
+    """Exact JSON types (no tuple, subclass, NaN, Decimal), numbers of ``_number`` (jsonschema-rs refuses a key
+    that is not a string: ``check`` catches it). The leaves of a container are tested in place: this runs on every
+    context, and a call per leaf would double its cost."""
+    kind = type(value)
+    if kind is dict:
+        for item in value.values():
+            kind = type(item)
+            if kind is str or kind is bool or item is None:
+                continue
+            if not ((kind is int or kind is float) and -LARGEST <= item <= LARGEST or _plain_json(item)):
+                return False
+        return True
+    if kind is list:
+        for item in value:
+            kind = type(item)
+            if kind is str or kind is bool or item is None:
+                continue
+            if not ((kind is int or kind is float) and -LARGEST <= item <= LARGEST or _plain_json(item)):
+                return False
+        return True
+    return kind is str or kind is bool or value is None or _number(value)
+
+
+def _strings_read_alike(value: Any, needs: _Needs) -> bool:
+    """Every string and key of ``value`` (plain JSON) is one the patterns read alike in both engines."""
+    if isinstance(value, str):
+        return (not needs.ascii_strings or value.isascii()) and not (needs.no_final_newline and value.endswith("\n"))
+    if isinstance(value, dict):
+        return all(_strings_read_alike(key, needs) and _strings_read_alike(item, needs) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_strings_read_alike(item, needs) for item in value)
+    return True
 
 
 _QUANTIFIER = re.compile(r"(?:[*+?]|\{(\d{1,4})(?:(,)(\d{1,4})?)?\})\??")
