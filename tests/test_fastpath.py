@@ -7,10 +7,12 @@ otherwise than Python jsonschema for one of the values (measured); the fast path
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import enum
 import json
 import subprocess
 import sys
+import uuid
 from collections import OrderedDict
 from decimal import Decimal
 from typing import Any, Literal
@@ -24,7 +26,7 @@ from reconciler.validation.fastpath import compile_check
 from reconciler.validation.schema import GraphSchema
 from tests.helpers import REPO_ROOT
 
-FORMATS = frozenset(Draft202012Validator.FORMAT_CHECKER.checkers)
+FORMATS = Draft202012Validator.FORMAT_CHECKER
 DRAFT7 = "http://json-schema.org/draft-07/schema#"
 
 
@@ -78,8 +80,10 @@ SCHEMAS: dict[str, Any] = {
     "exact_numbers": {"properties": {"c": {"const": 9007199254740992}, "m": {"maximum": 9007199254740991.0}}},
     # The schemas below are left to jsonschema (the fast path says "not known" for every value).
     "disagree_fractional_multiple": {"properties": {"m": {"multipleOf": 0.1}}},
-    "disagree_format": {"properties": {"mail": {"format": "email"}, "day": {"format": "date"},
-                                       "ip": {"format": "ipv4"}, "id": {"format": "uuid"}}},
+    # Rust's own format checks differ from Python's: the fast path checks formats with Python's checker.
+    "formats": {"properties": {"mail": {"format": "email"}, "day": {"format": "date"}, "ip": {"format": "ipv4"},
+                               "id": {"format": "uuid"}, "site": {"format": "uri"},
+                               "when": {"not": {"format": "date-time"}}, "host": {"format": "hostname"}}},
     "disagree_dependencies": {"not": {"dependencies": {"a": ["b"]}}},
     "disagree_big_numbers": {"properties": {"big": {"exclusiveMaximum": 2**70}, "c": {"not": {"const": 2**70}}}},
     "disagree_s": {"properties": {"w": {"not": {"pattern": "^\\s$"}}}},
@@ -120,7 +124,9 @@ INSTANCES: list[Any] = [
     {"p": "123-abc\n"}, {"q": "٣"}, {"q": "3"}, {"q": "x"}, {"yes": [1, {"deep": None}]}, {"no": 1},
     {"secret": "hunter2"}, {"secret": 2}, {"m": 9}, {"m": 9.0}, {"m": 4}, {"m": 4.5}, {"m": 0.3}, {"m": 0.7},
     {"m": 1e300}, {"m": 2**70}, {"c": 9007199254740992}, {"c": 9007199254740992.0}, {"m": 9007199254740992},
-    {"mail": "x"}, {"mail": "someone@example.com"}, {"day": "2020-13-01"}, {"ip": "1.2.3"}, {"id": "x"},
+    {"mail": "x"}, {"mail": "someone@example.com"}, {"day": "2020-13-01"}, {"day": "2020-01-31"}, {"ip": "1.2.3"},
+    {"ip": "10.0.0.1"}, {"id": "x"}, {"id": "12345678-1234-5678-1234-567812345678"}, {"site": "not a uri"},
+    {"when": "x"}, {"when": "2020-01-01T00:00:00Z"}, {"host": "-x"}, {"mail": 1},
     {"big": 2.0**70}, {"big": 2**70 - 1}, {"c": 2.0**70}, {"w": "\x1c"}, {"w": " "}, {"w": "a"}, {"w": ":]"},
     {"w": "ab"}, {"w": "aa"}, {"a": 1, "w": "x"}, {"x": 1.0}, OrderedDict(n=1), {"n": Colour.RED}, {"n": Decimal(1)},
     {1: 2}, {"s": "\ud800"}, [], "text", None, 1,
@@ -162,14 +168,20 @@ def test_fast_path_leaves_schemas_the_engines_may_read_otherwise_to_jsonschema(n
 
 
 @pytest.mark.filterwarnings("ignore:Possible nested set")  # Python's reading of "[[:alpha:]]"
-@pytest.mark.parametrize("name", [name for name in sorted(SCHEMAS) if name.startswith("disagree_")])
-def test_the_engines_really_disagree_on_what_is_left_to_jsonschema(name: str) -> None:
+@pytest.mark.parametrize("name", [name for name in sorted(SCHEMAS) if name.startswith("disagree_")] + ["formats"])
+def test_the_engines_really_disagree_on_what_the_fast_path_guards(name: str) -> None:
     """The measurement behind each guard, on the installed jsonschema-rs: should this fail after an upgrade,
     the engines now agree there and the guard in fastpath.py may be widened."""
     import jsonschema_rs
 
-    rust = jsonschema_rs.Draft202012Validator(SCHEMAS[name], validate_formats=False)
+    rust = jsonschema_rs.Draft202012Validator(SCHEMAS[name], validate_formats=name == "formats")
     assert [i for i in INSTANCES if _is_plain_json(i) and rust.is_valid(i) != _valid(SCHEMAS[name], i)] != []
+
+
+@pytest.mark.parametrize("name", sorted(FORMATS.checkers))
+def test_python_formats_pass_what_is_not_a_string(name: str) -> None:
+    """jsonschema-rs asks the format checker about strings only: Python's checker must pass every other value."""
+    assert all(FORMATS.conforms(value, name) for value in (1, 1.5, True, None, [], {}, ["x"], {"a": "x"}))
 
 
 def _is_plain_json(value: Any) -> bool:
@@ -255,6 +267,8 @@ class ModelContext(pydantic.BaseModel):
     labels: dict[str, str] = {}
     slug: str = pydantic.Field("a-b", pattern="^[a-z0-9-]+$")
     api_key: pydantic.SecretStr | None = None
+    starts: datetime.date | None = None  # format "date", asserted by Python's checker
+    request_id: uuid.UUID | None = None  # format "uuid", likewise
 
 
 GENERATED: list[tuple[Any, dict[str, Any]]] = [
@@ -267,6 +281,7 @@ GENERATED: list[tuple[Any, dict[str, Any]]] = [
     (ModelContext, {"temperature": 2, "retrieval": {"top_k": 50}, "fallback": None}),
     (ModelContext, {"fallback": {"index": "docs", "top_k": 1}, "tools": [{}, {"index": "i"}]}),
     (ModelContext, {"labels": {"team": "support"}, "slug": "support-bot", "api_key": "sk-123"}),
+    (ModelContext, {"starts": "2026-12-06", "request_id": "12345678-1234-5678-1234-567812345678"}),
 ]
 
 
@@ -291,6 +306,8 @@ def test_contexts_of_generated_schemas_take_the_fast_path(model: Any, context: d
         (ModelContext, {"tools": [{"index": 1}]}),
         (ModelContext, {"labels": {"team": 1}}),
         (ModelContext, {"slug": "Not A Slug"}),
+        (ModelContext, {"starts": "2026-13-06"}),
+        (ModelContext, {"request_id": "not-a-uuid"}),
     ],
 )
 def test_invalid_contexts_of_generated_schemas_go_to_jsonschema(model: Any, context: dict[str, Any]) -> None:

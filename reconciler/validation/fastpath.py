@@ -9,8 +9,9 @@ uses is one both read alike, and a value only when it is plain JSON both see ali
 - ``pattern``/``patternProperties``: only a common dialect (literals, classes, groups, quantifiers, ``^``, ``$``,
   ``\\d``/``\\w``); Rust reads ``\\d``/``\\w`` as ASCII and ``$`` as the very end (Python also matches before a
   final newline), so with those every string of the value must be ASCII, or not end with a newline;
-- ``format``: jsonschema-rs asserts none (``validate_formats=False``); a format Python's checker asserts sends
-  the schema to jsonschema;
+- ``format``: jsonschema-rs checks every ``format`` of the schema with Python's own format checker (a format
+  it does not assert passes), never with its own (it asserts ``email``, ``ipv4``... otherwise, and formats
+  Python leaves alone);
 - ``multipleOf``: whole numbers only (Rust accepts 0.3 as a multiple of 0.1, Python does not);
 - numbers: at most 2**53 in size, finite (beyond that Rust compares big integers with floats otherwise, and
   refuses NaN as a number), never a bool or a subclass;
@@ -23,9 +24,10 @@ jsonschema_rs is imported when the first schema is compiled.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, Protocol
 
 from reconciler.validation.unknown_keys import resolve_reference
 
@@ -51,6 +53,15 @@ LOCAL_POINTER = re.compile(r"#(/[A-Za-z0-9_.$-]+)*")
 """``$ref`` values both engines resolve alike (no escapes, no percent-encoding, no anchors)."""
 
 
+class FormatChecker(Protocol):
+    """What is used of jsonschema's ``FormatChecker``: the formats it asserts and its verdict on a value."""
+
+    @property
+    def checkers(self) -> Mapping[str, object]: ...
+
+    def conforms(self, instance: object, format: str) -> bool: ...
+
+
 @dataclass
 class _Needs:
     """What a value must be for the two engines to agree on it, beyond plain JSON."""
@@ -59,22 +70,33 @@ class _Needs:
     """A pattern uses ``\\d``/``\\w``: Unicode in Python, ASCII in Rust."""
     no_final_newline: bool = False
     """A pattern uses ``$``: Python also matches it before a final newline."""
+    formats: set[str] = field(default_factory=set)
+    """The ``format`` values the schema names."""
 
 
 def _never(_value: Any) -> bool:
     return False
 
 
-def compile_check(schema: Any, asserted_formats: frozenset[str]) -> Check:
-    """The fast test of ``schema`` (a whole schema: ``$ref`` resolves against it). ``asserted_formats``: the
-    ``format`` values Python's validator checks (any other ``format`` is an annotation for both)."""
+def _any_string(_value: str) -> bool:
+    return True
+
+
+def compile_check(schema: Any, format_checker: FormatChecker) -> Check:
+    """The fast test of ``schema`` (a whole schema: ``$ref`` resolves against it). ``format_checker``: the one
+    Python's validator uses (any format it does not assert is an annotation)."""
     needs = _Needs()
-    if not isinstance(schema, dict) or not _Survey(schema, asserted_formats, needs).schema(schema):
+    if not isinstance(schema, dict) or not _Survey(schema, needs).schema(schema):
         return _never
+    formats = {
+        name: partial(format_checker.conforms, format=name) if name in format_checker.checkers else _any_string
+        for name in needs.formats
+    }
     import jsonschema_rs
 
     try:
-        validator = jsonschema_rs.Draft202012Validator(schema, validate_formats=False, retriever=_no_retrieval)
+        validator = jsonschema_rs.Draft202012Validator(
+            schema, formats=formats, validate_formats=bool(formats), retriever=_no_retrieval)
     except Exception:  # a pattern Rust cannot compile, a schema it refuses or cannot resolve: jsonschema decides
         return _never
     is_plain = _plain_value_test(needs)
@@ -97,9 +119,8 @@ def _no_retrieval(uri: str) -> Any:
 class _Survey:
     """Whether every keyword of a schema is one both engines read alike, noting in ``needs`` what values must be."""
 
-    def __init__(self, root: dict[str, Any], asserted_formats: frozenset[str], needs: _Needs) -> None:
+    def __init__(self, root: dict[str, Any], needs: _Needs) -> None:
         self.root = root
-        self.asserted_formats = asserted_formats
         self.needs = needs
 
     def schema(self, node: Any) -> bool:
@@ -122,7 +143,10 @@ class _Survey:
         if keyword == "pattern":
             return isinstance(argument, str) and self._pattern(argument)
         if keyword == "format":
-            return isinstance(argument, str) and argument not in self.asserted_formats
+            if not isinstance(argument, str):
+                return False
+            self.needs.formats.add(argument)
+            return True
         if keyword == "$ref":
             return isinstance(argument, str) and _local_reference(argument, self.root)
         if keyword == "$schema":

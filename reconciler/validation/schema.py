@@ -54,7 +54,7 @@ class GraphSchema:
     def surely_valid(self) -> Check:
         """The fast test of ``effective`` (``fastpath``, jsonschema-rs): True only for a context the validator
         accepts."""
-        return compile_check(self.effective, frozenset(self.validator.format_checker.checkers))
+        return compile_check(self.effective, self.validator.format_checker)
 
     @cached_property
     def key_walker(self) -> KeyWalker:
