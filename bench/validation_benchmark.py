@@ -10,7 +10,9 @@ must find no problem:
   out where the history is not at hand), then jsonschema where it could not tell;
 - ``fastpath``: ``reconciler/validation/fastpath.py`` (jsonschema-rs), then jsonschema where it cannot tell.
 
-Building the validators (once per graph) is timed apart. It prints a Markdown table for docs/speed.md.
+A second set of contexts uses a schema of the kind pydantic generates for ``date``/``UUID`` fields and a
+``pattern`` (``Field(pattern=...)``), keywords the old quickcheck left to jsonschema. Building the validators (once
+per graph) is timed apart. It prints a Markdown table for docs/speed.md.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import sys
 import time
 import types
 from collections.abc import Callable
+from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -58,6 +61,24 @@ def context(graph_id: str, i: int) -> dict[str, Any]:
     if graph_id == "flaky":
         return {"behaviour": "echo", "greeting": f"hello {i}", "sleep_seconds": 0.5}
     return {"model_name": "anthropic", "system_prompt": prompt, "temperature": 0.2}
+
+
+PATTERNED = GraphSchema("patterned", {
+    "type": "object",
+    "properties": {
+        "system_prompt": {"type": "string", "title": "System Prompt"},
+        "slug": {"type": "string", "pattern": "^[a-z0-9-]+$"},
+        "starts": {"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}], "default": None},
+        "request_id": {"type": "string", "format": "uuid"},
+        "temperature": {"type": "number", "minimum": 0, "maximum": 2},
+    },
+    "required": ["slug"],
+}, None)
+
+
+def patterned_context(i: int) -> dict[str, Any]:
+    return {"system_prompt": f"You are assistant number {i}.\n", "slug": f"bot-{i}", "temperature": 0.5,
+            "starts": f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}", "request_id": f"12345678-1234-5678-1234-{i:012d}"}
 
 
 def old_quickcheck() -> Callable[[Any, frozenset[str]], Check] | None:
@@ -99,7 +120,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, action="append", help="number of contexts (repeatable)")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    schemas = load_schemas()
+    schemas = load_schemas() | {PATTERNED.graph_id: PATTERNED}
     start = time.perf_counter()
     fast = {graph_id: compile_check(s.effective, s.validator.format_checker) for graph_id, s in schemas.items()}
     fast_build = time.perf_counter() - start
@@ -115,20 +136,23 @@ def main() -> None:
     print(f"Python {platform.python_version()}, jsonschema {version('jsonschema')}, "
           f"jsonschema-rs {version('jsonschema-rs')}, {platform.machine()}; graphs: {', '.join(schemas)}; "
           f"fast path built for all {len(schemas)} graphs in {fast_build * 1000:.1f} ms\n")
-    print("| way | N | time | per context | taken by the pre-check |")
-    print("|---|---:|---:|---:|---:|")
-    graph_ids = sorted(schemas)
+    print("| contexts | way | N | time | per context | taken by the pre-check |")
+    print("|---|---|---:|---:|---:|---:|")
     for n in args.n or [1_000, 10_000]:
-        items = [(schemas[graph_ids[i % len(graph_ids)]], context(graph_ids[i % len(graph_ids)], i)) for i in range(n)]
-        json.dumps([value for _, value in items])  # plain JSON, as read from YAML
-        for name, checks in ways.items():
-            def run(checks: dict[str, Check] | None = checks, items: list[Any] = items) -> int:
-                return validate_all(items, checks)
+        for label, items in corpora(n, schemas).items():
+            json.dumps([value for _, value in items])  # plain JSON, as read from YAML
+            for name, checks in ways.items():
+                seconds, problems = timed(partial(validate_all, items, checks), args.repeat)
+                assert problems == 0, f"{name}: {problems} problems in valid contexts"
+                taken = "" if checks is None else f"{sum(checks[s.graph_id](v) for s, v in items) / n:.0%}"
+                print(f"| {label} | {name} | {n:,} | {seconds * 1000:.1f} ms | {seconds / n * 1e6:.1f} µs | {taken} |")
 
-            seconds, problems = timed(run, args.repeat)
-            assert problems == 0, f"{name}: {problems} problems in valid contexts"
-            taken = "" if checks is None else f"{sum(checks[s.graph_id](v) for s, v in items) / n:.0%}"
-            print(f"| {name} | {n:,} | {seconds * 1000:.1f} ms | {seconds / n * 1e6:.1f} µs | {taken} |")
+
+def corpora(n: int, schemas: dict[str, GraphSchema]) -> dict[str, list[tuple[GraphSchema, dict[str, Any]]]]:
+    """``n`` contexts spread over the committed graphs, and ``n`` of the format + pattern schema."""
+    graph_ids = sorted(set(schemas) - {PATTERNED.graph_id})
+    committed = [(schemas[graph_ids[i % len(graph_ids)]], context(graph_ids[i % len(graph_ids)], i)) for i in range(n)]
+    return {"committed graphs": committed, "format + pattern": [(PATTERNED, patterned_context(i)) for i in range(n)]}
 
 
 if __name__ == "__main__":

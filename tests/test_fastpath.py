@@ -10,6 +10,7 @@ import dataclasses
 import datetime
 import enum
 import json
+import re
 import subprocess
 import sys
 import uuid
@@ -73,7 +74,8 @@ SCHEMAS: dict[str, Any] = {
     "keys": {"propertyNames": {"pattern": "^[a-z_][a-z0-9_]*$", "maxLength": 3},
              "dependentRequired": {"a": ["b"]}, "dependentSchemas": {"c": {"required": ["d"]}}},
     "pattern_properties": {"patternProperties": {"^x[0-9]{1,2}$": {"type": "integer"}}},
-    "digits": {"properties": {"p": {"pattern": "^\\d{3}-\\w+$"}, "q": {"not": {"pattern": "^[\\d]$"}}}},
+    "digits": {"properties": {"p": {"pattern": "^\\d{3}-\\w+$"}, "q": {"not": {"pattern": "^[\\d]$"}}},
+               "patternProperties": {"^\\d": {"type": "integer"}}},
     "boolean_schemas": {"properties": {"yes": True, "no": False}},
     "password": {"properties": {"secret": {"type": "string", "format": "password", "writeOnly": True}}},
     "integral_multiple": {"properties": {"m": {"multipleOf": 3}}},
@@ -121,7 +123,8 @@ INSTANCES: list[Any] = [
     {"n": "x"}, {"i": "ab"}, {"i": "a"}, {"i": None}, {"i": 1}, {"t": ["a", 1, 2]}, {"t": ["a", 1, 1]}, {"t": [1]},
     {"t": ["a"]}, {"c": 1, "d": 2}, {"c": 1}, {"a": 1, "b": 1}, {"abcd": 1}, {"A": 1}, {"x1": 1}, {"x1": "1"},
     {"x1\n": "1"}, {"x123": "1"}, {"p": "123-abc"}, {"p": "12-abc"}, {"p": "١٢٣-abc"}, {"p": "123-é"},
-    {"p": "123-abc\n"}, {"q": "٣"}, {"q": "3"}, {"q": "x"}, {"yes": [1, {"deep": None}]}, {"no": 1},
+    {"p": "123-abc\n"}, {"٣": "x"}, {"3": 1}, {"3": "x"}, {"q": "٣"}, {"q": "3"}, {"q": "x"},
+    {"yes": [1, {"deep": None}]}, {"no": 1},
     {"secret": "hunter2"}, {"secret": 2}, {"m": 9}, {"m": 9.0}, {"m": 4}, {"m": 4.5}, {"m": 0.3}, {"m": 0.7},
     {"m": 1e300}, {"m": 2**70}, {"c": 9007199254740992}, {"c": 9007199254740992.0}, {"m": 9007199254740992},
     {"mail": "x"}, {"mail": "someone@example.com"}, {"day": "2020-13-01"}, {"day": "2020-01-31"}, {"ip": "1.2.3"},
@@ -208,13 +211,25 @@ def test_fast_path_leaves_values_the_engines_read_otherwise_to_jsonschema(schema
     assert not compile_check(schema, FORMATS)(instance)
 
 
-def test_fast_path_leaves_strings_to_jsonschema_only_where_a_pattern_needs_it() -> None:
+def test_fast_path_leaves_non_ascii_strings_to_jsonschema_only_where_a_pattern_needs_it() -> None:
     digits = compile_check({"properties": {"p": {"pattern": "^\\d+"}, "t": {"type": "string"}}}, FORMATS)
-    end = compile_check({"properties": {"p": {"pattern": "^[a-z]+$"}, "t": {"type": "string"}}}, FORMATS)
-    plain = compile_check({"properties": {"p": {"pattern": "^[a-z]+"}, "t": {"type": "string"}}}, FORMATS)
+    letters = compile_check({"properties": {"p": {"pattern": "^[a-z]+$"}, "t": {"type": "string"}}}, FORMATS)
     assert (digits({"p": "1", "t": "é"}), digits({"p": "1", "t": "x\n"})) == (False, True)
-    assert (end({"p": "a", "t": "é"}), end({"p": "a", "t": "x\n"})) == (True, False)
-    assert (plain({"p": "a", "t": "é"}), plain({"p": "a", "t": "x\n"})) == (True, True)
+    assert (letters({"p": "a", "t": "é"}), letters({"p": "a", "t": "x\n"})) == (True, True)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value", "matches"),
+    [("^a$", "a", True), ("^a$", "a\n", True), ("^a$", "a\n\n", False), ("^a$", "a\nb", False),
+     ("^(a|b$)c?$", "b\n", True), ("^(a|b$)c?$", "bc", False), ("[$]", "$", True), ("\\$", "a$", True)],
+)
+def test_dollar_means_what_it_means_to_python(pattern: str, value: str, matches: bool) -> None:
+    """Python's $ also matches before a final newline (a YAML block scalar ends with one); Rust is told so."""
+    for schema in ({"properties": {"p": {"pattern": pattern}}}, {"patternProperties": {pattern: {"type": "null"}}}):
+        instance = {"p": value} if "properties" in schema else {value: 0}  # valid where the key does not match
+        expected = (re.search(pattern, value) is not None) is matches
+        assert expected and _valid(schema, instance) is compile_check(schema, FORMATS)(instance)
+    assert compile_check({"properties": {"p": {"pattern": pattern}}}, FORMATS)({"p": value}) is matches
 
 
 @pytest.mark.parametrize(

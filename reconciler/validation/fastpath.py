@@ -7,14 +7,15 @@ versions; ``tests/test_fastpath.py`` holds each case), so a schema takes this pa
 uses is one both read alike, and a value only when it is plain JSON both see alike:
 
 - ``pattern``/``patternProperties``: only a common dialect (literals, classes, groups, quantifiers, ``^``, ``$``,
-  ``\\d``/``\\w``); Rust reads ``\\d``/``\\w`` as ASCII and ``$`` as the very end (Python also matches before a
-  final newline), so with those every string of the value must be ASCII, or not end with a newline;
+  ``\\d``/``\\w``); Rust reads ``$`` as the very end, Python also before a final newline, so jsonschema-rs is
+  given ``(?=\\n?$)`` for it; Rust reads ``\\d``/``\\w`` as ASCII (as Unicode in a pattern with a lookaround), Python
+  as Unicode, so with those every string of the value must be ASCII;
 - ``format``: jsonschema-rs checks every ``format`` of the schema with Python's own format checker (a format
   it does not assert passes), never with its own (it asserts ``email``, ``ipv4``... otherwise, and formats
   Python leaves alone);
 - ``multipleOf``: whole numbers only (Rust accepts 0.3 as a multiple of 0.1, Python does not);
-- numbers: at most 2**53 in size, finite (beyond that Rust compares big integers with floats otherwise, and
-  refuses NaN as a number), never a bool or a subclass;
+- values: exact JSON types (Rust reads a tuple as an array), numbers finite (Rust refuses NaN as a number) and
+  at most 2**53 in size, in the value and in the schema (beyond, Rust compares big integers with floats otherwise);
 - ``$schema`` of another draft, ``$id``/anchors, a ``$ref`` other than a plain local pointer, ``dependencies``,
   ``unevaluated*``, ``content*`` and any keyword not listed here: jsonschema only. Nothing is ever fetched.
 
@@ -68,8 +69,6 @@ class _Needs:
 
     ascii_strings: bool = False
     """A pattern uses ``\\d``/``\\w``: Unicode in Python, ASCII in Rust."""
-    no_final_newline: bool = False
-    """A pattern uses ``$``: Python also matches it before a final newline."""
     formats: set[str] = field(default_factory=set)
     """The ``format`` values the schema names."""
 
@@ -86,7 +85,8 @@ def compile_check(schema: Any, format_checker: FormatChecker) -> Check:
     """The fast test of ``schema`` (a whole schema: ``$ref`` resolves against it). ``format_checker``: the one
     Python's validator uses (any format it does not assert is an annotation)."""
     needs = _Needs()
-    if not isinstance(schema, dict) or not _Survey(schema, needs).schema(schema):
+    for_rust = _Survey(schema, needs).schema(schema) if isinstance(schema, dict) else None
+    if for_rust is None:
         return _never
     formats = {
         name: partial(format_checker.conforms, format=name) if name in format_checker.checkers else _any_string
@@ -96,7 +96,7 @@ def compile_check(schema: Any, format_checker: FormatChecker) -> Check:
 
     try:
         validator = jsonschema_rs.Draft202012Validator(
-            schema, formats=formats, validate_formats=bool(formats), retriever=_no_retrieval)
+            for_rust, formats=formats, validate_formats=bool(formats), retriever=_no_retrieval)
     except Exception:  # a pattern Rust cannot compile, a schema it refuses or cannot resolve: jsonschema decides
         return _never
     is_plain = _plain_value_test(needs)
@@ -117,49 +117,73 @@ def _no_retrieval(uri: str) -> Any:
 
 
 class _Survey:
-    """Whether every keyword of a schema is one both engines read alike, noting in ``needs`` what values must be."""
+    """A schema as jsonschema-rs must read it to agree with Python jsonschema (its patterns in Rust's words), or
+    None when some keyword is not one both engines read alike; notes in ``needs`` what values must be."""
 
     def __init__(self, root: dict[str, Any], needs: _Needs) -> None:
         self.root = root
         self.needs = needs
 
-    def schema(self, node: Any) -> bool:
+    def schema(self, node: Any) -> Any:
         if isinstance(node, bool):
-            return True
+            return node
         if not isinstance(node, dict):
-            return False
-        return all(self._keyword(keyword, argument) for keyword, argument in node.items())
+            return None
+        converted = {}
+        for keyword, argument in node.items():
+            converted[keyword] = self._keyword(keyword, argument)
+            if converted[keyword] is _REFUSED:
+                return None
+        return converted
 
-    def _keyword(self, keyword: str, argument: Any) -> bool:
-        if keyword in ANNOTATIONS:
-            return True
+    def _keyword(self, keyword: str, argument: Any) -> Any:
+        """``argument`` as jsonschema-rs must read it; ``_REFUSED`` when it is not read alike."""
         if keyword in SUBSCHEMA:
-            return self.schema(argument)
+            return _refused_if_none(self.schema(argument))
         if keyword in SUBSCHEMA_LIST:
-            return isinstance(argument, list) and bool(argument) and all(map(self.schema, argument))
+            members = [self.schema(member) for member in argument] if isinstance(argument, list) else []
+            return members if members and None not in members else _REFUSED
         if keyword in SUBSCHEMA_MAP:
-            return isinstance(argument, dict) and all(map(self.schema, argument.values())) and (
-                keyword != "patternProperties" or all(map(self._pattern, argument)))
+            return _refused_if_none(self._schema_map(argument, patterns=keyword == "patternProperties"))
         if keyword == "pattern":
-            return isinstance(argument, str) and self._pattern(argument)
-        if keyword == "format":
-            if not isinstance(argument, str):
-                return False
+            return _refused_if_none(self._pattern(argument) if isinstance(argument, str) else None)
+        if keyword == "format" and isinstance(argument, str):
             self.needs.formats.add(argument)
-            return True
-        if keyword == "$ref":
-            return isinstance(argument, str) and _local_reference(argument, self.root)
-        if keyword == "$schema":
-            return argument in DRAFT_2020_12
-        return _plain_argument(keyword, argument)
+        accepted = (
+            keyword in ANNOTATIONS
+            or (keyword == "format" and isinstance(argument, str))
+            or (keyword == "$ref" and isinstance(argument, str) and _local_reference(argument, self.root))
+            or (keyword == "$schema" and argument in DRAFT_2020_12)
+            or _plain_argument(keyword, argument)
+        )
+        return argument if accepted else _REFUSED
 
-    def _pattern(self, pattern: str) -> bool:
-        found = _pattern_needs(pattern)
-        if found is None:
-            return False
-        self.needs.ascii_strings |= found.ascii_strings
-        self.needs.no_final_newline |= found.no_final_newline
-        return True
+    def _schema_map(self, argument: Any, *, patterns: bool) -> dict[str, Any] | None:
+        if not isinstance(argument, dict):
+            return None
+        converted = {}
+        for name, member in argument.items():
+            key = self._pattern(name) if patterns else name
+            converted_member = self.schema(member)
+            if key is None or converted_member is None:
+                return None
+            converted[key] = converted_member
+        return converted
+
+    def _pattern(self, pattern: str) -> str | None:
+        read = _read_pattern(pattern)
+        if read is None:
+            return None
+        rust_pattern, ascii_strings = read
+        self.needs.ascii_strings |= ascii_strings
+        return rust_pattern
+
+
+_REFUSED = object()
+
+
+def _refused_if_none(converted: Any) -> Any:
+    return _REFUSED if converted is None else converted
 
 
 def _local_reference(ref: str, root: dict[str, Any]) -> bool:
@@ -195,13 +219,12 @@ def _number(value: Any) -> bool:
 
 
 def _plain_value_test(needs: _Needs) -> Check:
-    """The test that a value is plain JSON both engines see alike (and, where a pattern needs it, that its
-    strings are)."""
-    strings = needs.ascii_strings or needs.no_final_newline
+    """The test that a value is plain JSON both engines see alike (and, where a pattern uses ``\\d``/``\\w``, that
+    its strings are ASCII)."""
 
     def check(value: Any) -> bool:
         try:
-            return _plain_json(value) and (not strings or _strings_read_alike(value, needs))
+            return _plain_json(value) and (not needs.ascii_strings or _ascii_strings(value))
         except RecursionError:
             return False
 
@@ -232,14 +255,14 @@ def _plain_json(value: Any) -> bool:
     return kind is str or kind is bool or value is None or _number(value)
 
 
-def _strings_read_alike(value: Any, needs: _Needs) -> bool:
-    """Every string and key of ``value`` (plain JSON) is one the patterns read alike in both engines."""
+def _ascii_strings(value: Any) -> bool:
+    """Every string and key of ``value`` (plain JSON) is ASCII."""
     if isinstance(value, str):
-        return (not needs.ascii_strings or value.isascii()) and not (needs.no_final_newline and value.endswith("\n"))
+        return value.isascii()
     if isinstance(value, dict):
-        return all(_strings_read_alike(key, needs) and _strings_read_alike(item, needs) for key, item in value.items())
+        return all(_ascii_strings(key) and _ascii_strings(item) for key, item in value.items())
     if isinstance(value, list):
-        return all(_strings_read_alike(item, needs) for item in value)
+        return all(map(_ascii_strings, value))
     return True
 
 
@@ -247,50 +270,46 @@ _QUANTIFIER = re.compile(r"(?:[*+?]|\{(\d{1,4})(?:(,)(\d{1,4})?)?\})\??")
 _ESCAPED_LITERALS = frozenset(".^$*+?()[]{}|\\/-")
 _CONTROL_ESCAPES = frozenset("ntr")
 _ASCII_CLASSES = frozenset("dDwW")
+PYTHON_END = "(?=\\n?$)"
+"""Python's ``$`` (the end, or before a final newline) in Rust's words (where ``$`` is the end only)."""
 
 
-def _pattern_needs(pattern: str) -> _Needs | None:
-    """What a value needs for the two engines to read ``pattern`` alike; None outside the common dialect
-    (lookarounds, backreferences, flags, named groups, ``\\s``, ``\\b``, ``\\Z``, possessive quantifiers,
-    POSIX classes, set operations, ``{,n}``...)."""
+def _read_pattern(pattern: str) -> tuple[str, bool] | None:
+    """``pattern`` as jsonschema-rs must read it to match what Python's ``re.search`` matches, and whether that
+    holds for ASCII strings only; None outside the common dialect (lookarounds, backreferences, flags, named
+    groups, ``\\s``, ``\\b``, ``\\Z``, possessive quantifiers, POSIX classes, set operations, ``{,n}``...)."""
     needs = _Needs()
+    rust: list[str] = []
     position, depth, repeatable = 0, 0, False
     while position < len(pattern):
-        char = pattern[position]
+        start, char = position, pattern[position]
         if char == "\\":
-            escape = _escape(pattern[position + 1: position + 2], needs)
-            if escape is None:
+            if not _escape(pattern[position + 1: position + 2], needs):
                 return None
             position, repeatable = position + 2, True
-            continue
-        if char in "*+?{":
+        elif char in "*+?{":
             quantifier = _QUANTIFIER.match(pattern, position)
             if not repeatable or quantifier is None or not _ordered_bounds(quantifier):
                 return None
             position, repeatable = quantifier.end(), False
-            continue
-        if char == "[":
+        elif char == "[":
             end = _class_end(pattern, position + 1, needs)
             if end is None:
                 return None
             position, repeatable = end, True
-            continue
-        if char == "(":
+        elif char == "(":
             # "(?" other than "(?:" (lookarounds, flags, named groups) then fails as a quantifier of nothing
             depth += 1
             position += 3 if pattern.startswith("(?:", position) else 1
             repeatable = False
-            continue
-        if char == ")":
-            depth -= 1
-            if depth < 0:
-                return None
-        elif char in "]}":
+        elif char in "]}" or (char == ")" and depth == 0):
             return None
-        needs.no_final_newline |= char == "$"
-        repeatable = char not in "^$|"
-        position += 1
-    return needs if depth == 0 else None
+        else:
+            depth -= char == ")"
+            repeatable = char not in "^$|"
+            position += 1
+        rust.append(PYTHON_END if char == "$" else pattern[start:position])
+    return ("".join(rust), needs.ascii_strings) if depth == 0 else None
 
 
 def _ordered_bounds(quantifier: re.Match[str]) -> bool:
@@ -298,14 +317,12 @@ def _ordered_bounds(quantifier: re.Match[str]) -> bool:
     return low is None or comma is None or high is None or int(low) <= int(high)
 
 
-def _escape(escaped: str, needs: _Needs) -> str | None:
-    """The kind of ``\\`` + ``escaped`` in the common dialect, None when it is not in it."""
+def _escape(escaped: str, needs: _Needs) -> bool:
+    """Whether ``\\`` + ``escaped`` is in the common dialect."""
     if escaped in _ASCII_CLASSES:
         needs.ascii_strings = True
-        return "class"
-    if escaped and (escaped in _ESCAPED_LITERALS or escaped in _CONTROL_ESCAPES):
-        return "literal"
-    return None
+        return True
+    return bool(escaped) and (escaped in _ESCAPED_LITERALS or escaped in _CONTROL_ESCAPES)
 
 
 def _class_end(pattern: str, position: int, needs: _Needs) -> int | None:
@@ -320,8 +337,7 @@ def _class_end(pattern: str, position: int, needs: _Needs) -> int | None:
         if char == "]" and position > start:
             return position + 1
         if char == "\\":
-            escape = _escape(pattern[position + 1: position + 2], needs)
-            if escape is None:
+            if not _escape(pattern[position + 1: position + 2], needs):
                 return None
             position, previous_literal = position + 2, False  # a range starts at a plain character only
             continue
