@@ -10,6 +10,7 @@ import dataclasses
 import datetime
 import enum
 import json
+import random
 import re
 import subprocess
 import sys
@@ -355,3 +356,34 @@ def test_jsonschema_rs_is_imported_only_when_a_schema_is_compiled() -> None:
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO_ROOT)
     assert result.stdout.split() == ["False", "True"]
+
+
+def _random_pattern(rng: random.Random, depth: int = 0) -> str:
+    atoms = ["a", "b", "-", ".", "\\.", "\\$", "[ab]", "[^a]", "[a-c]", "[-a]", "\\d", "\\w", "\\D", "\\W", "[\\d_]",
+             "\\n", " "]
+    parts = []
+    for _ in range(rng.randint(1, 4)):
+        choice = rng.random()
+        if choice < 0.15 and depth < 2:
+            atom = f"({'?:' if rng.random() < 0.5 else ''}{_random_pattern(rng, depth + 1)})"
+        elif choice < 0.2 and depth < 2:
+            atom = f"({_random_pattern(rng, depth + 1)}|{_random_pattern(rng, depth + 1)})"
+        else:
+            atom = rng.choice(atoms)
+        parts.append(atom + rng.choice(["", "", "*", "+", "?", "{1,2}", "*?", "{2}", "{0,}"]))
+    anchored = rng.choice(["", "^"]) + "".join(parts) + rng.choice(["", "$", "$", "|b$"])
+    return anchored
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_random_patterns_of_the_common_dialect_read_alike(seed: int) -> None:
+    """Python's re.search and jsonschema-rs (given the pattern as fastpath words it) agree on the strings the fast
+    path takes (all of them, but non-ASCII ones where the pattern has \\d or \\w): a random pattern, 300 strings."""
+    rng = random.Random(seed)
+    schema = {"pattern": _random_pattern(rng)}
+    check = compile_check(schema, FORMATS)
+    strings = ["".join(rng.choice("ab-._ 1$\n\r٣é\u2028") for _ in range(rng.randint(0, 5))) for _ in range(300)]
+    unicode_classes = re.search(r"\\[dDwW]", schema["pattern"]) is not None
+    assert [text for text in strings if check(text) and not _valid(schema, text)] == []
+    assert [text for text in strings if _valid(schema, text) and not check(text)
+            and (text.isascii() or not unicode_classes)] == []

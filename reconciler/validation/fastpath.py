@@ -85,7 +85,10 @@ def compile_check(schema: Any, format_checker: FormatChecker) -> Check:
     """The fast test of ``schema`` (a whole schema: ``$ref`` resolves against it). ``format_checker``: the one
     Python's validator uses (any format it does not assert is an annotation)."""
     needs = _Needs()
-    for_rust = _Survey(schema, needs).schema(schema) if isinstance(schema, dict) else None
+    try:
+        for_rust = _Survey(schema, needs).schema(schema) if isinstance(schema, dict) else None
+    except RecursionError:
+        for_rust = None
     if for_rust is None:
         return _never
     formats = {
