@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 from reconciler.validation.unknown_keys import resolve_reference
 
-__all__ = ["Check", "compile_check"]
+__all__ = ["Check", "FormatChecker", "compile_check"]
 
 Check = Callable[[Any], bool]
 """``True``: valid for certain; ``False``: not known."""
