@@ -79,6 +79,11 @@ SCHEMAS: dict[str, Any] = {
     "digits": {"properties": {"p": {"pattern": "^\\d{3}-\\w+$"}, "q": {"not": {"pattern": "^[\\d]$"}}},
                "patternProperties": {"^\\d": {"type": "integer"}}},
     "boolean_schemas": {"properties": {"yes": True, "no": False}},
+    "corners": {"properties": {"k": {"contains": {"const": 1}, "minContains": 0}, "m": {"maxContains": 1},
+                               "f": {"if": {"type": "string"}}, "pn": {"propertyNames": False},
+                               "u": {"uniqueItems": True}, "r": {"required": ["a"]},
+                               "ap": {"patternProperties": {"^x": {"type": "integer"}}, "additionalProperties": False},
+                               "em": {"exclusiveMinimum": 0}, "ml": {"maxLength": 1}, "nul": {"const": None}}},
     "password": {"properties": {"secret": {"type": "string", "format": "password", "writeOnly": True}}},
     "integral_multiple": {"properties": {"m": {"multipleOf": 3}}},
     "exact_numbers": {"properties": {"c": {"const": 9007199254740992}, "m": {"maximum": 9007199254740991.0}}},
@@ -135,6 +140,10 @@ INSTANCES: list[Any] = [
     {"big": 2.0**70}, {"big": 2**70 - 1}, {"c": 2.0**70}, {"w": "\x1c"}, {"w": " "}, {"w": "a"}, {"w": ":]"},
     {"w": "ab"}, {"w": "aa"}, {"a": 1, "w": "x"}, {"x": 1.0}, OrderedDict(n=1), {"n": Colour.RED}, {"n": Decimal(1)},
     {1: 2}, {"s": "\ud800"}, [], "text", None, 1,
+    {"k": [2]}, {"m": [1, 1]}, {"f": 1}, {"pn": {}}, {"pn": {"a": 1}}, {"u": [{"a": 1, "b": 2}, {"b": 2, "a": 1}]},
+    {"u": [[1, 2], [2, 1]]}, {"u": [{"a": [1]}, {"a": [True]}]}, {"u": [0, 0.0]}, {"r": 1}, {"ap": {"x1": 1, "y": 1}},
+    {"ap": {"x1": 1}}, {"ap": {"x1": 1.0}}, {"em": 0}, {"em": 0.0}, {"em": 1e-300}, {"em": -0.0}, {"ml": "😀"},
+    {"ml": "ab"}, {"nul": None}, {"nul": 0}, {"nul": False}, {"nul": []},
 ]
 
 
