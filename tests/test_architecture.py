@@ -63,6 +63,7 @@ ONLY_IMPORTED_BY = {
     "click": {"cli"},
     "yaml": {"desired.yamlio", "desired.yamldump"},
     "jsonschema": {"validation.schema"},
+    "jsonschema_rs": {"validation.fastpath"},
 }
 CORE_FORBIDDEN = {"httpx", "typer", "rich", "click", "subprocess"}
 CORE_FORBIDDEN_INTERNAL = {"reconciler.cli", "reconciler.server.client", "reconciler.server.http",
@@ -182,6 +183,7 @@ def test_library_is_imported_only_by_its_owner(library: str) -> None:
         ("typer", "cli"),
         ("yaml", "desired.yamlio"),
         ("jsonschema", "validation.schema"),
+        ("jsonschema_rs", "validation.fastpath"),
     ],
 )
 def test_owner_really_imports_its_library(library: str, owner: str) -> None:

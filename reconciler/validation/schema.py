@@ -17,7 +17,7 @@ from reconciler.desired.locations import QUOTE_LIMIT, Path, describe, format_pat
 from reconciler.errors import Problem
 from reconciler.redact import MASK
 from reconciler.secrets import SchemaPlace, is_secret_path, schema_secret_places, secret_in_schema_path
-from reconciler.validation.quickcheck import Check, compile_check
+from reconciler.validation.fastpath import Check, compile_check
 from reconciler.validation.unknown_keys import KeyWalker, resolve_reference
 
 if TYPE_CHECKING:
@@ -53,8 +53,9 @@ class GraphSchema:
 
     @cached_property
     def surely_valid(self) -> Check:
-        """The quick test of ``effective`` (``quickcheck``): True only for a context the validator accepts."""
-        return compile_check(self.effective, frozenset(self.validator.format_checker.checkers))
+        """The fast test of ``effective`` (``fastpath``, jsonschema-rs): True only for a context the validator
+        accepts."""
+        return compile_check(self.effective, self.validator.format_checker)
 
     @cached_property
     def key_walker(self) -> KeyWalker:
