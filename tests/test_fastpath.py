@@ -25,11 +25,18 @@ import pytest
 from jsonschema import Draft202012Validator, validators
 from typing_extensions import TypedDict
 
-from reconciler.validation.fastpath import compile_check
+from reconciler.validation.fastpath import ASSERTABLE_FORMATS, compile_check, surely_valid_schema
 from reconciler.validation.schema import GraphSchema
 from tests.helpers import REPO_ROOT
 
-FORMATS = Draft202012Validator.FORMAT_CHECKER
+FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
+
+
+def formats() -> Any:
+    """The format checker, given lazily as compile_check asks for it."""
+    return FORMAT_CHECKER
+
+
 DRAFT7 = "http://json-schema.org/draft-07/schema#"
 
 
@@ -151,7 +158,7 @@ INSTANCES: list[Any] = [
                          ids=lambda v: v if isinstance(v, str) and v in SCHEMAS else "")
 def test_fast_path_never_accepts_what_jsonschema_refuses(name: str, instance: Any) -> None:
     schema = SCHEMAS[name]
-    assert not compile_check(schema, FORMATS)(instance) or _valid(schema, instance)
+    assert not compile_check(schema, formats)(instance) or _valid(schema, instance)
 
 
 @pytest.mark.parametrize("name", sorted(set(SCHEMAS) - LEFT_TO_JSONSCHEMA))
@@ -159,7 +166,7 @@ def test_fast_path_accepts_most_values_jsonschema_accepts(name: str) -> None:
     """The guards cost little: of the plain ASCII values jsonschema accepts, the fast path takes each."""
     schema = SCHEMAS[name]
     plain = [i for i in INSTANCES if _is_plain_ascii(i) and _valid(schema, i)]
-    assert plain and [i for i in plain if not compile_check(schema, FORMATS)(i)] == []
+    assert plain and [i for i in plain if not compile_check(schema, formats)(i)] == []
 
 
 def _is_plain_ascii(value: Any) -> bool:
@@ -177,7 +184,7 @@ def _is_plain_ascii(value: Any) -> bool:
 
 @pytest.mark.parametrize("name", sorted(LEFT_TO_JSONSCHEMA))
 def test_fast_path_leaves_schemas_the_engines_may_read_otherwise_to_jsonschema(name: str) -> None:
-    check = compile_check(SCHEMAS[name], FORMATS)
+    check = compile_check(SCHEMAS[name], formats)
     assert [i for i in INSTANCES if check(i)] == []
 
 
@@ -192,10 +199,10 @@ def test_the_engines_really_disagree_on_what_the_fast_path_guards(name: str) -> 
     assert [i for i in INSTANCES if _is_plain_json(i) and rust.is_valid(i) != _valid(SCHEMAS[name], i)] != []
 
 
-@pytest.mark.parametrize("name", sorted(FORMATS.checkers))
+@pytest.mark.parametrize("name", sorted(FORMAT_CHECKER.checkers))
 def test_python_formats_pass_what_is_not_a_string(name: str) -> None:
     """jsonschema-rs asks the format checker about strings only: Python's checker must pass every other value."""
-    assert all(FORMATS.conforms(value, name) for value in (1, 1.5, True, None, [], {}, ["x"], {"a": "x"}))
+    assert all(FORMAT_CHECKER.conforms(value, name) for value in (1, 1.5, True, None, [], {}, ["x"], {"a": "x"}))
 
 
 def _is_plain_json(value: Any) -> bool:
@@ -219,12 +226,12 @@ def _is_plain_json(value: Any) -> bool:
     ],
 )
 def test_fast_path_leaves_values_the_engines_read_otherwise_to_jsonschema(schema: Any, instance: Any) -> None:
-    assert not compile_check(schema, FORMATS)(instance)
+    assert not compile_check(schema, formats)(instance)
 
 
 def test_fast_path_leaves_non_ascii_strings_to_jsonschema_only_where_a_pattern_needs_it() -> None:
-    digits = compile_check({"properties": {"p": {"pattern": "^\\d+"}, "t": {"type": "string"}}}, FORMATS)
-    letters = compile_check({"properties": {"p": {"pattern": "^[a-z]+$"}, "t": {"type": "string"}}}, FORMATS)
+    digits = compile_check({"properties": {"p": {"pattern": "^\\d+"}, "t": {"type": "string"}}}, formats)
+    letters = compile_check({"properties": {"p": {"pattern": "^[a-z]+$"}, "t": {"type": "string"}}}, formats)
     assert (digits({"p": "1", "t": "é"}), digits({"p": "1", "t": "x\n"})) == (False, True)
     assert (letters({"p": "a", "t": "é"}), letters({"p": "a", "t": "x\n"})) == (True, True)
 
@@ -237,9 +244,9 @@ def test_fast_path_leaves_non_ascii_strings_to_jsonschema_only_where_a_pattern_n
 def test_dollar_means_what_it_means_to_python(pattern: str, value: str, matches: bool) -> None:
     """Python's $ also matches before a final newline (a YAML block scalar ends with one); Rust is told so."""
     assert (re.search(pattern, value) is not None) is matches  # what Python does
-    assert compile_check({"properties": {"p": {"pattern": pattern}}}, FORMATS)({"p": value}) is matches
+    assert compile_check({"properties": {"p": {"pattern": pattern}}}, formats)({"p": value}) is matches
     key_schema = {"patternProperties": {pattern: {"type": "null"}}}  # {value: 0} is valid where the key does not match
-    assert (compile_check(key_schema, FORMATS)({value: 0}), _valid(key_schema, {value: 0})) == (not matches,) * 2
+    assert (compile_check(key_schema, formats)({value: 0}), _valid(key_schema, {value: 0})) == (not matches,) * 2
 
 
 @pytest.mark.parametrize(
@@ -256,7 +263,7 @@ def test_dollar_means_what_it_means_to_python(pattern: str, value: str, matches:
 )
 def test_only_patterns_of_the_common_dialect_take_the_fast_path(pattern: str, common: bool) -> None:
     schema = {"properties": {"p": {"pattern": pattern}}}
-    assert bool(compile_check(schema, FORMATS)({"q": "x"})) is common
+    assert bool(compile_check(schema, formats)({"q": "x"})) is common
 
 
 class Model(enum.StrEnum):
@@ -314,7 +321,7 @@ GENERATED: list[tuple[Any, dict[str, Any]]] = [
 def test_contexts_of_generated_schemas_take_the_fast_path(model: Any, context: dict[str, Any]) -> None:
     schema = pydantic.TypeAdapter(model).json_schema()
     assert _valid(schema, context)
-    assert compile_check(schema, FORMATS)(context)
+    assert compile_check(schema, formats)(context)
 
 
 @pytest.mark.parametrize(
@@ -338,7 +345,7 @@ def test_contexts_of_generated_schemas_take_the_fast_path(model: Any, context: d
 def test_invalid_contexts_of_generated_schemas_go_to_jsonschema(model: Any, context: dict[str, Any]) -> None:
     schema = pydantic.TypeAdapter(model).json_schema()
     assert not _valid(schema, context)
-    assert not compile_check(schema, FORMATS)(context)
+    assert not compile_check(schema, formats)(context)
 
 
 @pytest.mark.parametrize("path", sorted((REPO_ROOT / "schemas" / "graphs").glob("*.json")), ids=lambda p: p.stem)
@@ -390,9 +397,87 @@ def test_random_patterns_of_the_common_dialect_read_alike(seed: int) -> None:
     path takes (all of them, but non-ASCII ones where the pattern has \\d or \\w): a random pattern, 300 strings."""
     rng = random.Random(seed)
     schema = {"pattern": _random_pattern(rng)}
-    check = compile_check(schema, FORMATS)
+    check = compile_check(schema, formats)
     strings = ["".join(rng.choice("ab-._ 1$\n\r٣é\u2028") for _ in range(rng.randint(0, 5))) for _ in range(300)]
     unicode_classes = re.search(r"\\[dDwW]", schema["pattern"]) is not None
     assert [text for text in strings if check(text) and not _valid(schema, text)] == []
     assert [text for text in strings if _valid(schema, text) and not check(text)
             and (text.isascii() or not unicode_classes)] == []
+
+
+def test_the_format_checker_is_asked_for_only_by_a_schema_that_names_a_format() -> None:
+    asked: list[str] = []
+
+    def checker() -> Any:
+        asked.append("asked")
+        return FORMAT_CHECKER
+
+    assert compile_check({"type": "object", "properties": {"n": {"type": "integer"}}}, checker)({"n": 1})
+    assert compile_check({"properties": {"key": {"type": "string", "format": "password"}}}, checker)({"key": "x"})
+    assert asked == []
+    assert compile_check({"properties": {"d": {"type": "string", "format": "date"}}}, checker)({"d": "2026-01-02"})
+    assert asked == ["asked"]
+
+
+def test_validating_valid_files_never_imports_jsonschema() -> None:
+    """Python jsonschema (about 30 ms to import) is for contexts the fast path cannot vouch for, and for words."""
+    probe = (
+        "import runpy, sys\n"
+        "sys.argv = ['reconciler', 'validate']\n"
+        "try:\n"
+        "    runpy.run_module('reconciler', run_name='__main__')\n"
+        "except SystemExit as exit:\n"
+        "    print(exit.code, 'jsonschema' in sys.modules, 'jsonschema_rs' in sys.modules, file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO_ROOT)
+    assert result.stderr.split()[-3:] == ["0", "False", "True"], result.stdout + result.stderr
+
+
+META_CASES: list[Any] = [
+    {"type": "object", "properties": {"a": {"type": "integer", "minimum": 0}}, "required": ["a"]},
+    {"type": 5},
+    {"type": "strin"},
+    {"minimum": "x"},
+    {"required": "a"},
+    {"properties": []},
+    {"pattern": "("},
+    {"pattern": "\\p{L}"},
+    {"pattern": "(?<=a)b"},
+    {"pattern": "^[a-z]+$"},
+    {"patternProperties": {"[": {}}},
+    {"enum": "a"},
+    {"anyOf": []},
+    {"anyOf": [{"type": "string"}, {"type": "null"}]},
+    {"items": {"type": "number"}, "minItems": -1},
+    {"$defs": {"A": {"type": "object"}}, "properties": {"a": {"$ref": "#/$defs/A"}}},
+    {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object"},
+    {"$schema": "http://json-schema.org/draft-04/schema#", "exclusiveMinimum": True, "minimum": 1},
+    {"format": 5},
+    {"multipleOf": 0},
+    {"dependentRequired": {"a": "b"}},
+    *(json.loads((REPO_ROOT / "schemas" / "graphs" / f"{graph}.json").read_text())["context_schema"]
+      for graph in ("agent", "typed", "legacy", "nested")),
+]
+
+
+@pytest.mark.parametrize("schema", META_CASES, ids=lambda schema: json.dumps(schema)[:60])
+def test_a_schema_the_fast_path_vouches_for_is_one_jsonschema_accepts(schema: Any) -> None:
+    accepted = validators.validator_for(schema).check_schema
+    if surely_valid_schema(schema):
+        accepted(schema)  # raises SchemaError where the two disagree
+
+
+def test_the_committed_graph_schemas_are_vouched_for_by_the_fast_path() -> None:
+    graphs = sorted((REPO_ROOT / "schemas" / "graphs").glob("*.json"))
+    assert graphs
+    for path in graphs:
+        data = json.loads(path.read_text())
+        for field in ("context_schema", "config_schema"):
+            assert data[field] is None or surely_valid_schema(data[field]), (path.name, field)
+
+
+def test_every_format_python_jsonschema_asserts_is_known_as_assertable() -> None:
+    drafts = (validators.Draft3Validator, validators.Draft4Validator, validators.Draft6Validator,
+              validators.Draft7Validator, validators.Draft201909Validator, validators.Draft202012Validator)
+    registered = {name for draft in drafts for name in draft.FORMAT_CHECKER.checkers}
+    assert registered and registered <= ASSERTABLE_FORMATS

@@ -63,6 +63,15 @@ class FormatChecker(Protocol):
     def conforms(self, instance: object, format: str) -> bool: ...
 
 
+ASSERTABLE_FORMATS = frozenset({
+    "color", "date", "date-time", "duration", "email", "host-name", "hostname", "idn-email", "idn-hostname",
+    "ip-address", "ipv4", "ipv6", "iri", "iri-reference", "json-pointer", "regex", "relative-json-pointer", "time",
+    "uri", "uri-reference", "uri-template", "uuid",
+})
+"""Every ``format`` Python jsonschema may assert (the drafts' formats, some only with optional packages installed).
+Any other (pydantic's ``password`` for a SecretStr, ``binary``) is an annotation for it: no checker is needed."""
+
+
 @dataclass
 class _Needs:
     """What a value must be for the two engines to agree on it, beyond plain JSON."""
@@ -81,9 +90,10 @@ def _any_string(_value: str) -> bool:
     return True
 
 
-def compile_check(schema: Any, format_checker: FormatChecker) -> Check:
-    """The fast test of ``schema`` (a whole schema: ``$ref`` resolves against it). ``format_checker``: the one
-    Python's validator uses (any format it does not assert is an annotation)."""
+def compile_check(schema: Any, format_checker: Callable[[], FormatChecker]) -> Check:
+    """The fast test of ``schema`` (a whole schema: ``$ref`` resolves against it). ``format_checker`` gives the
+    one Python's validator uses (any format it does not assert is an annotation); it is asked only when the schema
+    names a format Python may assert, so that checking valid contexts does not import jsonschema."""
     needs = _Needs()
     try:
         for_rust = _Survey(schema, needs).schema(schema) if isinstance(schema, dict) else None
@@ -91,8 +101,9 @@ def compile_check(schema: Any, format_checker: FormatChecker) -> Check:
         for_rust = None
     if for_rust is None:
         return _never
+    checker = format_checker() if needs.formats & ASSERTABLE_FORMATS else None
     formats = {
-        name: partial(format_checker.conforms, format=name) if name in format_checker.checkers else _any_string
+        name: partial(checker.conforms, format=name) if checker and name in checker.checkers else _any_string
         for name in needs.formats
     }
     import jsonschema_rs
@@ -113,6 +124,25 @@ def compile_check(schema: Any, format_checker: FormatChecker) -> Check:
             return False
 
     return check
+
+
+def surely_valid_schema(schema: Any) -> bool:
+    """True only for a schema Python jsonschema's ``check_schema`` accepts too: every keyword one both engines read
+    alike (patterns in the dialect both compile), and the whole valid against its metaschema for jsonschema-rs.
+    False: not known (Python jsonschema checks it and words the problem)."""
+    if not isinstance(schema, dict):
+        return False
+    try:
+        if _Survey(schema, _Needs()).schema(schema) is None:
+            return False
+    except RecursionError:
+        return False
+    import jsonschema_rs
+
+    try:
+        return bool(jsonschema_rs.meta.is_valid(schema))
+    except Exception:  # a schema jsonschema-rs cannot read: Python jsonschema decides
+        return False
 
 
 def _no_retrieval(uri: str) -> Any:

@@ -17,7 +17,7 @@ from reconciler.desired.locations import QUOTE_LIMIT, Path, describe, format_pat
 from reconciler.errors import Problem
 from reconciler.redact import MASK
 from reconciler.secrets import SchemaPlace, is_secret_path, schema_secret_places, secret_in_schema_path
-from reconciler.validation.fastpath import Check, compile_check
+from reconciler.validation.fastpath import Check, compile_check, surely_valid_schema
 from reconciler.validation.unknown_keys import KeyWalker, resolve_reference
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class GraphSchema:
     def surely_valid(self) -> Check:
         """The fast test of ``effective`` (``fastpath``, jsonschema-rs): True only for a context the validator
         accepts."""
-        return compile_check(self.effective, self.validator.format_checker)
+        return compile_check(self.effective, lambda: self.validator.format_checker)
 
     @cached_property
     def key_walker(self) -> KeyWalker:
@@ -107,22 +107,27 @@ def read_schema(path: FilePath, graph_id: str | None = None) -> GraphSchema:
 
 
 def _check_json_schema(field: str, schema: Any) -> None:
-    from jsonschema import SchemaError, validators
-
     if schema is None:
         return
     if not isinstance(schema, dict):
         raise SchemaFileError(f"{field} must be a JSON Schema object or null, got {describe(schema)}")
+    if not surely_valid_schema(schema):
+        _check_with_jsonschema(field, schema)
+    for ref_path, ref in _references(schema, ()):
+        if not ref.startswith("#") or resolve_reference(ref, schema) is None:
+            where = format_path(ref_path) or "the top"
+            raise SchemaFileError(f"{field} is not a valid JSON Schema: cannot resolve $ref {quote(ref)} (at {where})")
+
+
+def _check_with_jsonschema(field: str, schema: dict[str, Any]) -> None:
+    from jsonschema import SchemaError, validators
+
     try:
         validators.validator_for(schema).check_schema(schema)
     except SchemaError as exc:
         where = format_path(tuple(exc.path)) or "the top"
         message = _short_message(exc.message, exc.instance)
         raise SchemaFileError(f"{field} is not a valid JSON Schema: {message} (at {where})") from exc
-    for ref_path, ref in _references(schema, ()):
-        if not ref.startswith("#") or resolve_reference(ref, schema) is None:
-            where = format_path(ref_path) or "the top"
-            raise SchemaFileError(f"{field} is not a valid JSON Schema: cannot resolve $ref {quote(ref)} (at {where})")
 
 
 def _references(node: Any, path: Path) -> Iterator[tuple[Path, str]]:
