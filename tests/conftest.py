@@ -17,7 +17,8 @@ from tests.helpers import REPO_ROOT, RunCli
 from tests.servers import LiveServer, live_server, selected_runtimes
 
 _STRIPPED_ENV = ("LANGGRAPH_API_KEY", "LANGSMITH_API_KEY", "RECONCILER_URL", "RECONCILER_ENV", "NO_COLOR")
-_PAGE = 1000
+_PAGE = 100
+"""Rows per search page: the most every runtime accepts (Aegra refuses a search limit over 100)."""
 _SYSTEM = {"created_by": "system"}
 _SYSTEM_ROWS = pytest.StashKey[list[dict[str, Any]]]()
 

@@ -33,7 +33,7 @@ from reconciler.server.devserver import (
 )
 from tests.helpers import REPO_ROOT
 
-RUNTIMES = ("inmem", "pg")
+RUNTIMES = ("inmem", "pg", "aegra")
 SERVERS_ENV = "RECONCILER_TEST_SERVERS"
 PG_OS_USER = "reconciler-pg"
 _PG_VERSIONS_DIR = Path("/usr/lib/postgresql")
@@ -73,6 +73,11 @@ def live_server(runtime: str, config: Path) -> Iterator[LiveServer]:
             yield LiveServer(runtime, server.url)
     elif runtime == "pg":
         with pg_server(config) as url:
+            yield LiveServer(runtime, url)
+    elif runtime == "aegra":
+        from tests.servers_aegra import aegra_server  # it builds on this module's PostgreSQL helpers
+
+        with aegra_server(config) as url:
             yield LiveServer(runtime, url)
     else:
         raise ServerStartError(f"unknown runtime {runtime!r}")

@@ -46,7 +46,7 @@ class Repo:
     def managed(self) -> dict[str, dict[str, Any]]:
         """Live assistants of the example owner, by reconciler id."""
         rows = self.api.post(
-            "/assistants/search", json={"metadata": {"reconciler/owner": OWNER}, "limit": 1000}
+            "/assistants/search", json={"metadata": {"reconciler/owner": OWNER}, "limit": 100}
         ).json()
         return {row["metadata"]["reconciler/id"]: row for row in rows}
 
