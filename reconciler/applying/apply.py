@@ -242,7 +242,7 @@ class _Executor:
         except ServerError as exc:
             if exc.status != 409:
                 raise
-            live = self._read(action)
+            live = self._read_after_conflict(action, exc)
             note = "it already existed (an earlier attempt landed)"
         _verify(intended, live)
         return Outcome.of(action, "applied", version=live.version, message=note)
@@ -268,6 +268,7 @@ class _Executor:
                 now = self._read(action)
                 if _moved(now, before):
                     return _landed_or_diverged(body, now, exc)
+                self._check_no_version_stranded(action, body, before, exc)
                 if attempt == UPDATE_ATTEMPTS - 1:
                     raise
                 time.sleep(0.25 * 2**attempt)
@@ -275,6 +276,38 @@ class _Executor:
             self._check_no_write_between(action, before, written)  # first: an edit between explains a mismatch
             return _verify(body, written)
         raise AssertionError("unreachable")
+
+    def _read_after_conflict(self, action: Create, error: ServerError) -> LiveAssistant:
+        """The assistant a create's 409 says exists. When it does not, the server refused the create for another
+        reason than the id: some servers (Aegra) keep each graph's config unique, and answer 409 when another
+        assistant of the graph has the identical config and context."""
+        live = self.writer.get(action.assistant_id)
+        if live is None:
+            raise _WriteFailed(
+                f"{error}; yet no assistant {action.assistant_id} exists. The server refused the create for "
+                f"another reason: some servers (Aegra) allow one assistant per graph and config, and another "
+                f"assistant of graph {action.body.get('graph_id')!r} has the identical config and context. Make "
+                "this one's context or config differ, then plan again"
+            )
+        return live
+
+    def _check_no_version_stranded(self, action: Action, body: dict[str, Any], before: Expected,
+                                   error: ServerError) -> None:
+        """After a PATCH answered with a server error and an assistant that did not move: whether the server
+        stored the new version without activating it (its newest version holds what was sent; Aegra does so
+        when the new config collides with another assistant's). Sending the PATCH again would strand one more
+        version, so it is not sent again."""
+        versions = self.writer.versions(action.assistant_id)
+        newest = max(versions, key=lambda v: v.version, default=None)
+        if newest is None or before.version is None or newest.version <= before.version:
+            return
+        if same_content(body, newest.content()):
+            raise _WriteFailed(
+                f"{error}; the server stored version {newest.version} with this content but did not activate it "
+                f"(still version {before.version}), so the update was not sent again. Some servers (Aegra) fail "
+                "this way when another assistant of the same graph has the identical config and context: make "
+                f"them differ. `reconciler plan` shows what is left to do for {action.id}"
+            )
 
     def _check_no_write_between(self, action: Action, before: Expected, written: LiveAssistant) -> None:
         """A PATCH makes version max+1: only when it is not ``before.version + 1`` can someone else have

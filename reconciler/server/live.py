@@ -120,8 +120,9 @@ class LiveReader(Protocol):
         """Ids of the crons scheduled on the assistant (asked only for a planned delete)."""
         ...
 
-    def threads_count(self, assistant_id: str) -> int:
-        """How many threads ran the assistant (asked only for a planned delete)."""
+    def threads_count(self, assistant_id: str) -> int | None:
+        """How many threads ran the assistant (asked only for a planned delete); None when the server cannot
+        count threads."""
         ...
 
 
