@@ -83,7 +83,7 @@ def server_url(langgraph_server: LiveServer, request: pytest.FixtureRequest) -> 
 
 @pytest.fixture
 def runtime(langgraph_server: LiveServer) -> str:
-    """``inmem`` or ``pg``: only for expectations that state what each runtime does."""
+    """``inmem``, ``pg`` or ``aegra``: only for expectations that state what each runtime does."""
     return langgraph_server.runtime
 
 

@@ -5,8 +5,9 @@ loopback port and torn down afterwards.
 - ``pg``: the Postgres-backed runtime (``langgraph-runtime-pg``, served by ``langhost`` from ``.venv-pg``) on
   its own throw-away PostgreSQL 15 cluster and ``redis-server``. ``scripts/install-pg-runtime.sh`` installs
   all three. PostgreSQL refuses to run as root, so as root the cluster runs as the OS user ``reconciler-pg``.
+- ``aegra``: Aegra (``aegra-api`` from ``.venv-aegra``) on its own PostgreSQL cluster: :mod:`tests.servers_aegra`.
 
-``RECONCILER_TEST_SERVERS`` (comma-separated, default ``inmem,pg``) selects which runtimes the suite uses.
+``RECONCILER_TEST_SERVERS`` (comma-separated, default: all of ``RUNTIMES``) selects which runtimes the suite uses.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class ServerStartError(RuntimeError):
 @dataclass(frozen=True)
 class LiveServer:
     runtime: str
-    """``inmem`` or ``pg``: for tests whose expectations differ per runtime (never for product code)."""
+    """``inmem``, ``pg`` or ``aegra``: for tests whose expectations differ per runtime (never for product code)."""
     url: str
 
 
