@@ -225,7 +225,7 @@ class AssistantReads:
             if next_offset is not None and page:
                 offset = next_offset
             elif len(page) == limit and next_offset is None and "x-pagination-total" not in response.headers:
-                offset += PAGE_SIZE
+                offset += limit  # a longer page than asked for is a server that ignores the limit: all rows
             else:
                 return rows
             previous = page

@@ -51,6 +51,19 @@ def test_a_refused_page_size_costs_one_request_once(server_url: str, runtime: st
         assert counting.limits == [PAGE_SIZE, PAGE_SIZE]
 
 
+def test_every_owned_assistant_is_read_whatever_page_size_the_server_accepts(api: httpx.Client, server_url: str,
+                                                                            runtime: str) -> None:
+    for i in range(105):  # more than one page of 100
+        api.post("/assistants", json={"graph_id": "agent", "context": {"system_prompt": f"p{i}"},
+                                      "metadata": {"reconciler/owner": "many"}}).raise_for_status()
+    counting = CountingTransport()
+    with LangGraphClient(server_url, transport=counting) as client:
+        owned = client.list_owned("many")
+
+    assert len({a.assistant_id for a in owned}) == 105
+    assert counting.limits == ([PAGE_SIZE, 100, 100] if runtime == "aegra" else [PAGE_SIZE])
+
+
 def test_two_assistants_with_one_config_are_refused_with_the_reason_where_the_server_keeps_configs_unique(
     repo: Repo, runtime: str
 ) -> None:
