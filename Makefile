@@ -5,12 +5,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-# The real servers the integration tests run against: inmem (`langgraph dev`) and pg (the Postgres-backed runtime,
-# installed by scripts/install-pg-runtime.sh). E.g. `make test RECONCILER_TEST_SERVERS=inmem` skips pg.
-RECONCILER_TEST_SERVERS ?= inmem,pg
+# The real servers the integration tests run against: inmem (`langgraph dev`), pg (the Postgres-backed runtime,
+# installed by scripts/install-pg-runtime.sh) and aegra (Aegra, by scripts/install-aegra-runtime.sh).
+# E.g. `make test RECONCILER_TEST_SERVERS=inmem` skips the others.
+RECONCILER_TEST_SERVERS ?= inmem,pg,aegra
 export RECONCILER_TEST_SERVERS
 TEST_SERVERS_DEPS := $(if $(findstring pg,$(RECONCILER_TEST_SERVERS)),pg-runtime)
-# Aegra (`aegra` runtime, scripts/install-aegra-runtime.sh) runs when asked: RECONCILER_TEST_SERVERS=inmem,pg,aegra.
 TEST_SERVERS_DEPS += $(if $(findstring aegra,$(RECONCILER_TEST_SERVERS)),aegra-runtime)
 
 .PHONY: install pg-runtime aegra-runtime lint lint-workflows unit test demo bench bench-latency assistant-schema workflows clean
