@@ -225,8 +225,8 @@ class AssistantReads:
             if next_offset is not None and page:
                 offset = next_offset
             elif len(page) == limit and next_offset is None and "x-pagination-total" not in response.headers:
-                offset += limit  # a longer page than asked for is a server that ignores the limit: all rows
-            else:
+                offset += limit
+            else:  # a short page, or a longer one than asked for (the server ignores the limit): all rows read
                 return rows
             previous = page
 
