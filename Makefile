@@ -5,13 +5,15 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-# The real servers the integration tests run against: inmem (`langgraph dev`) and pg (the Postgres-backed runtime,
-# installed by scripts/install-pg-runtime.sh). E.g. `make test RECONCILER_TEST_SERVERS=inmem` skips pg.
-RECONCILER_TEST_SERVERS ?= inmem,pg
+# The real servers the integration tests run against: inmem (`langgraph dev`), pg (the Postgres-backed runtime,
+# installed by scripts/install-pg-runtime.sh) and aegra (Aegra, by scripts/install-aegra-runtime.sh).
+# E.g. `make test RECONCILER_TEST_SERVERS=inmem` skips the others.
+RECONCILER_TEST_SERVERS ?= inmem,pg,aegra
 export RECONCILER_TEST_SERVERS
 TEST_SERVERS_DEPS := $(if $(findstring pg,$(RECONCILER_TEST_SERVERS)),pg-runtime)
+TEST_SERVERS_DEPS += $(if $(findstring aegra,$(RECONCILER_TEST_SERVERS)),aegra-runtime)
 
-.PHONY: install pg-runtime lint lint-workflows unit test demo bench bench-latency assistant-schema workflows clean
+.PHONY: install pg-runtime aegra-runtime lint lint-workflows unit test demo bench bench-latency assistant-schema workflows clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +28,10 @@ install: $(STAMP)
 # PostgreSQL 15 + redis-server (apt, as root), the OS user PostgreSQL runs as, and .venv-pg with langhost.
 pg-runtime:
 	PYTHON=$(PYTHON) bash scripts/install-pg-runtime.sh
+
+# Aegra on PostgreSQL: PostgreSQL and its OS user (as pg-runtime), and .venv-aegra with aegra-api (Python 3.12+).
+aegra-runtime:
+	bash scripts/install-aegra-runtime.sh
 
 lint: install
 	$(BIN)/ruff check .
@@ -62,4 +68,4 @@ workflows: install
 		[open(f'.github/workflows/{n}', 'w').write(t) for n, t in r(O(pip_spec='.')).items()]"
 
 clean:
-	rm -rf $(VENV) .venv-pg .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-pg .venv-aegra .mypy_cache .ruff_cache .pytest_cache

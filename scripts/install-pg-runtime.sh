@@ -47,6 +47,7 @@ if [ "$(id -u)" -eq 0 ] && ! id -u "$PG_USER" >/dev/null 2>&1; then
     useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_USER"
 fi
 
+[ -z "${SKIP_LANGHOST:-}" ] || exit 0  # install-aegra-runtime.sh wants PostgreSQL and its user only
 if [ "$("$VENV/bin/langhost" --version 2>/dev/null || true)" != "langhost, version $LANGHOST_VERSION" ]; then
     echo "install-pg-runtime: pip install langhost==$LANGHOST_VERSION into $VENV"
     test -x "$VENV/bin/python" || "$PYTHON" -m venv "$VENV"

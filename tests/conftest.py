@@ -18,7 +18,8 @@ from tests.servers import SERVERS_ENV, LiveServer, live_server, selected_runtime
 
 EVERY_SERVER_ENV = "RECONCILER_TEST_EVERY_SERVER"
 _STRIPPED_ENV = ("LANGGRAPH_API_KEY", "LANGSMITH_API_KEY", "RECONCILER_URL", "RECONCILER_ENV", "NO_COLOR")
-_PAGE = 1000
+_PAGE = 100
+"""Rows per search page: the most every runtime accepts (Aegra refuses a search limit over 100)."""
 _SYSTEM = {"created_by": "system"}
 _SYSTEM_ROWS = pytest.StashKey[list[dict[str, Any]]]()
 
@@ -114,7 +115,7 @@ def server_url(langgraph_server: LiveServer, request: pytest.FixtureRequest) -> 
 
 @pytest.fixture
 def runtime(langgraph_server: LiveServer) -> str:
-    """``inmem`` or ``pg``: only for expectations that state what each runtime does."""
+    """``inmem``, ``pg`` or ``aegra``: only for expectations that state what each runtime does."""
     return langgraph_server.runtime
 
 

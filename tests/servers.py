@@ -5,8 +5,9 @@ loopback port and torn down afterwards.
 - ``pg``: the Postgres-backed runtime (``langgraph-runtime-pg``, served by ``langhost`` from ``.venv-pg``) on
   its own throw-away PostgreSQL 15 cluster and ``redis-server``. ``scripts/install-pg-runtime.sh`` installs
   all three. PostgreSQL refuses to run as root, so as root the cluster runs as the OS user ``reconciler-pg``.
+- ``aegra``: Aegra (``aegra-api`` from ``.venv-aegra``) on its own PostgreSQL cluster: :mod:`tests.servers_aegra`.
 
-``RECONCILER_TEST_SERVERS`` (comma-separated, default ``inmem,pg``) selects which runtimes the suite uses.
+``RECONCILER_TEST_SERVERS`` (comma-separated, default: all of ``RUNTIMES``) selects which runtimes the suite uses.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from reconciler.server.devserver import (
 )
 from tests.helpers import REPO_ROOT
 
-RUNTIMES = ("inmem", "pg")
+RUNTIMES = ("inmem", "pg", "aegra")
 SERVERS_ENV = "RECONCILER_TEST_SERVERS"
 PG_OS_USER = "reconciler-pg"
 _PG_VERSIONS_DIR = Path("/usr/lib/postgresql")
@@ -51,7 +52,7 @@ class ServerStartError(RuntimeError):
 @dataclass(frozen=True)
 class LiveServer:
     runtime: str
-    """``inmem`` or ``pg``: for tests whose expectations differ per runtime (never for product code)."""
+    """``inmem``, ``pg`` or ``aegra``: for tests whose expectations differ per runtime (never for product code)."""
     url: str
 
 
@@ -73,6 +74,11 @@ def live_server(runtime: str, config: Path) -> Iterator[LiveServer]:
             yield LiveServer(runtime, server.url)
     elif runtime == "pg":
         with pg_server(config) as url:
+            yield LiveServer(runtime, url)
+    elif runtime == "aegra":
+        from tests.servers_aegra import aegra_server  # it builds on this module's PostgreSQL helpers
+
+        with aegra_server(config) as url:
             yield LiveServer(runtime, url)
     else:
         raise ServerStartError(f"unknown runtime {runtime!r}")

@@ -370,3 +370,24 @@ def test_an_api_key_echoed_by_the_server_is_never_printed(
     assert API_KEY not in output and PASSWORD not in output
     assert "ZGVwbG95On" not in output  # base64 of "deploy:", the start of the Basic header
 
+
+
+class _Refusal:
+    """Just what ``Answers.accepted_limit`` reads of a 422."""
+
+    def __init__(self, body: Any) -> None:
+        self.content = json.dumps(body).encode()
+        self.text = self.content.decode()
+
+
+@pytest.mark.parametrize(("body", "accepted"), [
+    ({"detail": [{"type": "less_than_equal", "loc": ["body", "limit"], "ctx": {"le": 100}}]}, 100),
+    ({"detail": [{"type": "less_than_equal", "loc": ["body", "limit"], "ctx": {}}]}, 50),
+    ({"detail": "limit must be at most 250"}, 50),
+    ({"detail": [{"type": "missing", "loc": ["body", "graph_id"]}]}, None),
+    ({"detail": "Invalid JSON in request body"}, None),
+])
+def test_a_refusal_that_names_the_limit_gives_the_page_size_the_server_accepts(body: Any, accepted: int | None) -> None:
+    from reconciler.server.answers import Answers
+
+    assert Answers("http://x", str).accepted_limit(_Refusal(body), 50) == accepted  # type: ignore[arg-type]

@@ -198,7 +198,7 @@ class _Executor:
         except ServerError as exc:
             if exc.status != 409:
                 raise
-            live = self._read_existing(action)
+            live = self._read_after_conflict(action, exc)
             note = "it already existed (an earlier attempt landed)"
         _verify(intended, live)
         return Outcome.of(action, "applied", version=live.version, message=note)
@@ -224,6 +224,7 @@ class _Executor:
                 now = self._read(action)
                 if _moved(now, before):
                     return _landed_or_diverged(body, now, exc)
+                self._check_no_version_stranded(action, body, before, exc)
                 if attempt == UPDATE_ATTEMPTS - 1:
                     raise
                 time.sleep(0.25 * 2**attempt)
@@ -231,6 +232,49 @@ class _Executor:
             self._check_no_write_between(action, before, written)  # first: an edit between explains a mismatch
             return _verify(body, written)
         raise AssertionError("unreachable")
+
+    def _read_after_conflict(self, action: Create, error: ServerError) -> LiveAssistant:
+        """The assistant a create's 409 says exists. When GET cannot see it, its versions tell why: an assistant
+        the server hides (its graph is not served) still shows them, and is named with its graph; nothing else is
+        tried in its place. With no version either, the server refused the create for another reason than the id
+        (Aegra keeps each graph's config unique: another assistant of the graph has the identical config and
+        context), unless it hides the versions too."""
+        live = self.writer.get(action.assistant_id)
+        if live is not None:
+            return live
+        try:
+            versions = self.writer.versions(action.assistant_id)
+        except ServerError as exc:
+            if exc.status != 404:
+                raise
+            versions = []
+        if versions:
+            raise _WriteFailed(HiddenAssistant(action.assistant_id, versions[0].graph_id).describe(self.server))
+        raise _WriteFailed(
+            f"{error}; yet the server shows neither assistant {action.assistant_id} nor a version of it. Either it "
+            f"refused the create for another reason than the id: some servers (Aegra) allow one assistant per graph "
+            f"and config, and another assistant of graph {action.body.get('graph_id')!r} has the identical config "
+            "and context (make this one's context or config differ, then plan again); or "
+            + HiddenAssistant(action.assistant_id, None).describe(self.server)
+        )
+
+    def _check_no_version_stranded(self, action: Action, body: dict[str, Any], before: Expected,
+                                   error: ServerError) -> None:
+        """After a PATCH answered with a server error and an assistant that did not move: whether the server
+        stored the new version without activating it (its newest version holds what was sent; Aegra does so
+        when the new config collides with another assistant's). Sending the PATCH again would strand one more
+        version, so it is not sent again."""
+        versions = self.writer.versions(action.assistant_id)
+        newest = max(versions, key=lambda v: v.version, default=None)
+        if newest is None or before.version is None or newest.version <= before.version:
+            return
+        if same_content(body, newest.content()):
+            raise _WriteFailed(
+                f"{error}; the server stored version {newest.version} with this content but did not activate it "
+                f"(still version {before.version}), so the update was not sent again. Some servers (Aegra) fail "
+                "this way when another assistant of the same graph has the identical config and context: make "
+                f"them differ. `reconciler plan` shows what is left to do for {action.id}"
+            )
 
     def _check_no_write_between(self, action: Action, before: Expected, written: LiveAssistant) -> None:
         """A PATCH makes version max+1: only when it is not ``before.version + 1`` can someone else have
@@ -305,18 +349,6 @@ class _Executor:
         if live is None:
             raise _WriteFailed(f"assistant {action.assistant_id} is not on the server")
         return live
-
-    def _read_existing(self, action: Create) -> LiveAssistant:
-        """The assistant a create was refused for as a duplicate. When the server will not show it either, it
-        is hidden (its graph is not served): said so, with the graph, and nothing else is tried in its place."""
-        live = self.writer.get(action.assistant_id)
-        if live is not None:
-            return live
-        try:
-            graph_id: str | None = self.writer.versions(action.assistant_id)[0].graph_id
-        except (ServerError, IndexError):  # the server hides the versions too: the graph cannot be named
-            graph_id = None
-        raise _WriteFailed(HiddenAssistant(action.assistant_id, graph_id).describe(self.server))
 
     def _read_quietly(self, action: Action) -> LiveAssistant | None:
         """A read while waiting for an outcome: a failed read is one more reason to keep waiting."""

@@ -72,6 +72,7 @@ def _text(data: dict[str, Any]) -> str:
 
     crons = data["crons"]
     owner = data["owner"] or ("system" if data["system"] else "none (not managed)")
+    threads = "unknown (the server cannot count threads)" if data["threads"] is None else f"{data['threads']} ran it"
     lines = [
         f"{data['id'] or data['assistant_id']}  (assistant {data['assistant_id']})",
         f"  graph:    {data['graph_id']}",
@@ -79,7 +80,7 @@ def _text(data: dict[str, Any]) -> str:
         f"  version:  {data['version']} active (updated {data['updated_at']})",
         f"  owner:    {owner}",
         f"  crons:    {len(crons)}{': ' + ', '.join(crons) if crons else ''}",
-        f"  threads:  {data['threads']} ran it",
+        f"  threads:  {threads}",
         f"  description: {data['description'] or '(none)'}",
         *_block("context", data["context"]),
         *_block("config", data["config"]),

@@ -154,8 +154,9 @@ class Impact(_Frozen):
 
     crons: tuple[str, ...] = ()
     """Ids of the crons scheduled on it (the server deletes them with the assistant)."""
-    threads: int = 0
-    """Threads that ran it (kept: deletes never cascade to threads)."""
+    threads: int | None = 0
+    """Threads that ran it (kept: deletes never cascade to threads); None (JSON null) when the server cannot
+    count threads (it has no ``/threads/count``): unknown, which is not zero."""
 
 
 class Delete(_Action):

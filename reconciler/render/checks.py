@@ -44,4 +44,6 @@ def impact_line(action: Create | Update | SetLatest | Delete) -> str | None:
         crons = f"used by {len(impact.crons)} cron(s), deleted with it: {shown}{more}"
     else:
         crons = "no crons"
-    return f"impact: {crons}; {impact.threads} thread(s) ran it (kept: threads are never deleted)"
+    threads = (f"{impact.threads} thread(s) ran it" if impact.threads is not None
+               else "thread impact unknown (the server cannot count threads)")
+    return f"impact: {crons}; {threads} (kept: threads are never deleted)"

@@ -97,6 +97,21 @@ class Answers:
             raise self.unexpected(response, f"expected {what}, got {shape(total)}")
         return total
 
+    def accepted_limit(self, response: Response, fallback: int) -> int | None:
+        """The page size a 422 says the server accepts, when the refusal names the ``limit`` field: the bound it
+        states (pydantic's ``ctx.le``), else ``fallback``; None when the 422 is about something else."""
+        try:
+            data = jsonlib.loads(response.content)
+        except (ValueError, RecursionError):
+            return None
+        errors = data.get("detail") if isinstance(data, dict) else None
+        for error in errors if isinstance(errors, list) else []:
+            if isinstance(error, dict) and isinstance(error.get("loc"), list) and "limit" in error["loc"]:
+                ctx = error.get("ctx")
+                bound = ctx.get("le") if isinstance(ctx, dict) else None
+                return bound if isinstance(bound, int) and not isinstance(bound, bool) and bound > 0 else fallback
+        return fallback if "limit" in response.text.lower() else None
+
     def next_offset(self, response: Response, offset: int) -> int | None:
         header = response.headers.get("x-pagination-next")
         if header is None:
@@ -121,7 +136,12 @@ class Answers:
             data = jsonlib.loads(response.content)
         except (ValueError, RecursionError):
             return self.clean(response.text)[:DETAIL_LIMIT] or "(empty body)"
-        text = str(data["detail"]) if isinstance(data, dict) and "detail" in data else str(data)
+        if isinstance(data, dict) and "detail" in data:
+            text = str(data["detail"])
+        elif isinstance(data, dict) and isinstance(data.get("message"), str):  # {"error", "message"} (Aegra)
+            text = data["message"]
+        else:
+            text = str(data)
         if "\n\nFailed validating" in text:
             parts = text.split("\n\n")
             where = [p.splitlines()[0].rstrip(":") for p in parts if p.startswith(("Failed validating", "On instance"))]

@@ -37,6 +37,8 @@ RATE_LIMIT_ATTEMPTS = 5
 
 Transport = httpx.BaseTransport
 """What a client may be given to send its requests through instead of the network (tests' faults)."""
+HttpResponse = httpx.Response
+"""An answer, for the callers that read its status themselves (without importing httpx)."""
 
 
 class HttpSession:
@@ -177,11 +179,16 @@ class HttpSession:
         status = response.status_code
         if status in allow or 200 <= status < 300:
             return response
+        raise self.refused(response)
+
+    def refused(self, response: httpx.Response) -> ServerError:
+        """The one-line error for an answer outside 2xx: the request, the status, what it means, the reason."""
+        status = response.status_code
         where = f"{response.request.method} {mask_url(str(response.request.url))}"
         if 300 <= status < 400:
             location = response.headers.get("location", "")
             target = f" to {self.clean(location)[:DETAIL_LIMIT]}" if location else ""
-            raise ServerError(
+            return ServerError(
                 f"{where} -> {status}: redirected{target}; reconciler does not follow redirects: "
                 f"use the API server's own URL ({NOT_THE_API})",
                 url=self.display_url,
@@ -194,8 +201,8 @@ class HttpSession:
             409: "conflict with the server's current state",
             422: "the server refused the request",
         }.get(status, "server error" if status >= 500 else "request refused")
-        raise ServerError(f"{where} -> {status}: {hint}: {self.answers.detail(response)}", url=self.display_url,
-                          status=status)
+        return ServerError(f"{where} -> {status}: {hint}: {self.answers.detail(response)}", url=self.display_url,
+                           status=status)
 
 
 def tls_verification(url: str) -> ssl.SSLContext | bool:

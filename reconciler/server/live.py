@@ -66,19 +66,23 @@ class LiveAssistant(LiveVersion):
 class GraphUnavailable:
     """Why the server gave no schema for a graph. The server only shows a graph's schema through one of its
     assistants, and a deleted system assistant comes back only when the server restarts: a graph can be served
-    (``served``) and still have no assistant to read the schema from."""
+    and still have no assistant to read the schema from."""
 
     graph_id: str
     served: bool
+    """False when the server said it does not serve the graph (a search on it answered 404). True when it
+    answered with no assistant of the graph: served, except on servers that answer an unknown graph the same
+    way (Aegra), so the message names both causes."""
 
     def describe(self, server: str) -> str:
         """The problem and what to do about it."""
         if not self.served:
             return f"graph {self.graph_id!r} is not served by {server}"
         return (
-            f"graph {self.graph_id!r} is served by {server} but has no assistant to read its schema from (its "
-            f"system assistant was deleted); restart the server, which re-creates it, or create any assistant "
-            f"of graph {self.graph_id!r} there, then run this again"
+            f"graph {self.graph_id!r} has no assistant on {server} to read its schema from: its system assistant "
+            f"was deleted (restart the server, which re-creates it, or create any assistant of graph "
+            f"{self.graph_id!r} there, then run this again), or the server does not serve the graph (some servers "
+            "answer a search on an unknown graph with no assistants instead of a 404)"
         )
 
 
@@ -147,8 +151,9 @@ class LiveReader(Protocol):
         """Ids of the crons scheduled on the assistant (asked only for a planned delete)."""
         ...
 
-    def threads_count(self, assistant_id: str) -> int:
-        """How many threads ran the assistant (asked only for a planned delete)."""
+    def threads_count(self, assistant_id: str) -> int | None:
+        """How many threads ran the assistant (asked only for a planned delete); None when the server cannot
+        count threads."""
         ...
 
 

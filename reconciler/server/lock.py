@@ -111,6 +111,9 @@ class ApplyLock:
             "graph_id": graph_id,
             "name": f"reconciler apply lock ({self.owner})",
             "description": "Held while `reconciler apply` writes; deleted when it ends.",
+            # A config of its own: some servers (Aegra) refuse a second assistant of a graph with the same config,
+            # which an empty one would share with any other lock or bare assistant of the graph.
+            "config": {"tags": [f"reconciler-apply-lock:{self.owner}"]},
             "metadata": {
                 LOCK_KEY: self.owner,
                 LOCK_HOLDER_KEY: self.holder,

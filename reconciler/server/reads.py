@@ -2,7 +2,9 @@
 the batches of them a plan needs, and what a delete would touch (crons, threads).
 
 ``find`` for many ids lists the ids on the server, 1,000 per page, when that takes fewer requests than a GET
-per id. Every read is safe to repeat, so every read is retried.
+per id. Every read is safe to repeat, so every read is retried. A server that refuses pages of 1,000 (a 422
+naming ``limit``: Aegra accepts at most 100 assistants a page) gets the same read again with the page size it
+accepts, which the client keeps for the rest of its session: one extra request, once.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from pydantic import BaseModel
 from reconciler.applying.progress import Progress
 from reconciler.desired.spec import OWNER_KEY
 from reconciler.server.batches import SearchAhead, concurrently
-from reconciler.server.http import HttpSession
+from reconciler.server.http import HttpResponse, HttpSession
 from reconciler.server.live import GraphUnavailable, HiddenAssistant, LiveAssistant, LiveVersion
 from reconciler.server.semantics import SYSTEM_CREATOR
 from reconciler.validation.schema import GraphSchema
 
 PAGE_SIZE = 1000
+"""Rows asked per page, until the server says it accepts fewer."""
+SMALL_PAGE_SIZE = 100
+"""The page size after a 422 that names ``limit`` without stating the bound."""
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -40,6 +45,8 @@ class AssistantReads:
     _listed_ids: frozenset[str] | None = None
     """Every assistant id on the server, when the last ``find`` listed them (the search shows hidden ones too);
     kept for the next ``hidden`` call only."""
+    page_size: int = PAGE_SIZE
+    """Rows per page this server accepts (PAGE_SIZE until a 422 says less)."""
 
     def list_owned(self, owner: str) -> list[LiveAssistant]:
         ahead, self._ahead = self._ahead, None
@@ -163,10 +170,13 @@ class AssistantReads:
         rows = self._paged("/runs/crons/search", body, _CronRow, "crons")
         return sorted(row.cron_id for row in rows)
 
-    def threads_count(self, assistant_id: str) -> int:
-        """Threads that ran the assistant: the server stamps ``metadata.assistant_id`` on a thread's runs."""
+    def threads_count(self, assistant_id: str) -> int | None:
+        """Threads that ran the assistant: the server stamps ``metadata.assistant_id`` on a thread's runs. None
+        when the server has no ``/threads/count`` (404 or 405: Aegra): the number is unknown, not an error."""
         body = {"metadata": {"assistant_id": assistant_id}}
-        response = self._session.request("POST", "/threads/count", json=body, retry=True)
+        response = self._session.request("POST", "/threads/count", json=body, retry=True, allow=(404, 405))
+        if response.status_code in (404, 405):
+            return None
         return self._session.answers.count(response, "a count of threads")
 
     # --- batches and pages ------------------------------------------------------------------------------
@@ -176,20 +186,44 @@ class AssistantReads:
         None when it does not, or when the number of assistants changed during the scan (offset pages over
         a changing set can skip rows: the caller then asks for each id instead)."""
         total = self.count()
-        pages = math.ceil(total / PAGE_SIZE)
+        span = self.page_size
+        pages = math.ceil(total / span)
         if 1 + pages + 1 >= wanted:
             return None
-        offsets = [page * PAGE_SIZE for page in range(pages)]
-        chunks = self._concurrently("listing assistant ids", self._id_page, offsets)
+        offsets = [page * span for page in range(pages)]
+        chunks = self._concurrently("listing assistant ids", lambda offset: self._id_span(offset, span), offsets)
         if self.count() != total:
             return None
         return {row.assistant_id for chunk in chunks for row in chunk}
 
-    def _id_page(self, offset: int) -> list[_Id]:
-        body = {"select": ["assistant_id"], "limit": PAGE_SIZE, "offset": offset, "sort_by": "assistant_id",
-                "sort_order": "asc"}
-        response = self._session.request("POST", "/assistants/search", json=body, retry=True)
-        return self._session.answers.rows(response, _Id, "assistant ids")
+    def _id_span(self, start: int, span: int) -> list[_Id]:
+        """The ids at offsets ``start`` to ``start + span``: one page, or several when the server turned out to
+        accept fewer rows per page meanwhile."""
+        body = {"select": ["assistant_id"], "sort_by": "assistant_id", "sort_order": "asc"}
+        rows: list[_Id] = []
+        end = start + span
+        while start < end:
+            response, limit = self._page("/assistants/search", {**body, "offset": start}, most=end - start)
+            page = self._session.answers.rows(response, _Id, "assistant ids")
+            rows.extend(page)
+            if len(page) < limit:
+                break
+            start += limit
+        return rows
+
+    def _page(self, path: str, body: dict[str, Any], *, most: int | None = None) -> tuple[HttpResponse, int]:
+        """One page of a search, of ``page_size`` rows (at most ``most``), and the limit it was asked with. A
+        422 that names the limit is answered by sending it again with the page size the server accepts,
+        which this client keeps."""
+        while True:
+            limit = min(self.page_size, most or self.page_size)
+            response = self._session.request("POST", path, json={**body, "limit": limit}, retry=True, allow=(422,))
+            if response.status_code != 422:
+                return response, limit
+            accepted = self._session.answers.accepted_limit(response, SMALL_PAGE_SIZE)
+            if accepted is None or accepted >= limit:
+                raise self._session.refused(response)
+            self.page_size = min(self.page_size, accepted)
 
     def _concurrently(self, phase: str, call: Callable[[T], R], items: Iterable[T]) -> list[R]:
         return concurrently(self.progress, self.parallelism, phase, call, items)
@@ -207,8 +241,7 @@ class AssistantReads:
         offset = 0
         previous: list[M] | None = None
         while True:
-            page_body = {**body, "limit": PAGE_SIZE, "offset": offset}
-            response = self._session.request("POST", path, json=page_body, retry=True)
+            response, limit = self._page(path, {**body, "offset": offset})
             page = answers.rows(response, model, what, first_index=len(rows))
             self.progress.step()
             if previous is not None and page and page == previous:
@@ -217,9 +250,9 @@ class AssistantReads:
             next_offset = answers.next_offset(response, offset)
             if next_offset is not None and page:
                 offset = next_offset
-            elif len(page) == PAGE_SIZE and next_offset is None and "x-pagination-total" not in response.headers:
-                offset += PAGE_SIZE
-            else:
+            elif len(page) == limit and next_offset is None and "x-pagination-total" not in response.headers:
+                offset += limit
+            else:  # a short page, or a longer one than asked for (the server ignores the limit): all rows read
                 return rows
             previous = page
 

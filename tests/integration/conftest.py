@@ -44,10 +44,14 @@ class Repo:
         path.write_text(text.replace(old, new), encoding="utf-8")
 
     def managed(self) -> dict[str, dict[str, Any]]:
-        """Live assistants of the example owner, by reconciler id."""
-        rows = self.api.post(
-            "/assistants/search", json={"metadata": {"reconciler/owner": OWNER}, "limit": 1000}
-        ).json()
+        """Live assistants of the example owner, by reconciler id (pages of 100: Aegra accepts no more)."""
+        rows: list[dict[str, Any]] = []
+        while len(rows) % 100 == 0:
+            query = {"metadata": {"reconciler/owner": OWNER}, "limit": 100, "offset": len(rows)}
+            page = self.api.post("/assistants/search", json=query).json()
+            if not page:
+                break
+            rows += page
         return {row["metadata"]["reconciler/id"]: row for row in rows}
 
     def versions(self, assistant_id: str) -> list[dict[str, Any]]:
@@ -66,7 +70,10 @@ class Repo:
         """Delete the graph's system assistant (the server re-creates it only on restart; the fixtures do)."""
         body = {"graph_id": graph_id, "metadata": {"created_by": "system"}, "limit": 10}
         (row,) = self.api.post("/assistants/search", json=body).json()
-        self.api.delete(f"/assistants/{row['assistant_id']}").raise_for_status()
+        deleted = self.api.delete(f"/assistants/{row['assistant_id']}")
+        if deleted.status_code == 404:  # Aegra: system assistants belong to user "system", out of an API user's reach
+            pytest.skip("this server does not let its API delete a system assistant")
+        deleted.raise_for_status()
 
     def plan_json(self, *args: str) -> dict[str, Any]:
         result = self.cli("plan", "--format", "json", *args)

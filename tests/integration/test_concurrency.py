@@ -161,9 +161,12 @@ def test_prune_trusts_each_rows_own_metadata_not_the_search_filter(applied: Repo
 
     proxy = SlowProxy(applied.url, rewrite=unfiltered)
     proxies.append(proxy)
-    other = applied.api.post("/assistants", json={"graph_id": "agent", "metadata": {
-        "reconciler/owner": "someone-else", "reconciler/id": "theirs"}}).json()["assistant_id"]
-    stray = applied.api.post("/assistants", json={"graph_id": "agent", "name": "unmanaged"}).json()["assistant_id"]
+    # Each with a context of its own: Aegra allows one assistant per graph and config.
+    other = applied.api.post("/assistants", json={
+        "graph_id": "agent", "context": {"system_prompt": "theirs"},
+        "metadata": {"reconciler/owner": "someone-else", "reconciler/id": "theirs"}}).json()["assistant_id"]
+    stray = applied.api.post("/assistants", json={"graph_id": "agent", "name": "unmanaged",
+                                                  "context": {"system_prompt": "stray"}}).json()["assistant_id"]
 
     result = applied.cli("apply", "--auto-approve", "--prune", "--max-deletes", "5",
                          env={"RECONCILER_URL": proxy.url})

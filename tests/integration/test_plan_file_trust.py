@@ -38,7 +38,7 @@ def injected_delete(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def server_state(repo: Repo) -> list[tuple[str, int, str]]:
-    rows = repo.api.post("/assistants/search", json={"limit": 1000}).json()
+    rows = repo.api.post("/assistants/search", json={"limit": 100}).json()
     return sorted((row["assistant_id"], row["version"], row["updated_at"]) for row in rows)
 
 

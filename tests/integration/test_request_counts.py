@@ -63,7 +63,7 @@ def plan_and_apply(repo: Repo, client: LangGraphClient) -> Plan:
     return the_plan
 
 
-def test_creates_and_updates_cost_about_one_request_each(repo: Repo) -> None:
+def test_creates_and_updates_cost_about_one_request_each(repo: Repo, runtime: str) -> None:
     counting = CountingTransport()
     with LangGraphClient(repo.url, transport=counting) as client:
         write_specs(repo, "Hello")
@@ -78,7 +78,8 @@ def test_creates_and_updates_cost_about_one_request_each(repo: Repo) -> None:
     assert created.summary()["create"] == N + 3  # the example's three assistants too
     assert creates <= 1.2 * (N + 3), creates
     assert [a.action for a in updated.actions] == ["update"] * N
-    assert updates <= 2.2 * N, updates  # per update: the versions read (rollback by content) and the PATCH
+    # per update: the versions read (rollback by content) and the PATCH; Aegra's pages of 100 take 2 more reads
+    assert updates <= 2.2 * N + (2 if runtime == "aegra" else 0), updates
     assert counting.max_in_flight > 1  # the writes and the version reads ran concurrently
     assert len(repo.managed()) == N + 3
 

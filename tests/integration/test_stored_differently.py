@@ -49,7 +49,13 @@ def test_a_value_stored_differently_fails_the_readback_and_the_next_plan_names_i
 
     (outcome,) = report.outcomes
     assert (outcome.action, outcome.status) == (first, "failed")
-    assert outcome.message == "the server stored something else than was sent; these fields differ: metadata.note"
+    if runtime == "aegra" and first == "update":  # Aegra's PATCH answers with what was sent, not what it stored
+        assert outcome.message.startswith(
+            "verified when written, but at the end of the apply these fields differ from what was written: "
+            "metadata.note"
+        )
+    else:
+        assert outcome.message == "the server stored something else than was sent; these fields differ: metadata.note"
     (problem,) = again.value.problems
     assert (problem.assistant, problem.field) == ("nul-bot", "metadata.note")
     assert problem.message.startswith(

@@ -96,3 +96,17 @@ def test_the_planned_smoke_rollback_is_listed_like_repairs() -> None:
 def test_a_delete_carries_its_impact() -> None:
     (delete,) = [a for a in json.loads(json_render.render(sample_plan()))["actions"] if a["action"] == "delete"]
     assert delete["impact"] == {"crons": ["cron-7f3a", "cron-9b21"], "threads": 12}
+
+
+def test_an_unknown_thread_count_is_null_in_json_and_said_in_words() -> None:
+    from reconciler.planning.plan import Impact
+    from reconciler.render.checks import impact_line
+    from tests.render.factories import make_delete
+
+    delete = make_delete("old-bot", impact=Impact(crons=(), threads=None))
+
+    (action,) = json.loads(json_render.render(make_plan(delete)))["actions"]
+    assert action["impact"] == {"crons": [], "threads": None}
+    assert impact_line(delete) == (
+        "impact: no crons; thread impact unknown (the server cannot count threads) (kept: threads are never deleted)"
+    )
