@@ -73,7 +73,7 @@ def test_two_assistants_with_one_config_are_refused_with_the_reason_where_the_se
 
     if runtime == "aegra":
         assert result.returncode != 0
-        assert "yet no assistant" in result.stdout + result.stderr
+        assert "yet the server shows neither assistant" in result.stdout + result.stderr
         assert "another assistant of graph 'agent' has the identical config and context" in (
             result.stdout + result.stderr
         )
