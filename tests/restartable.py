@@ -5,6 +5,7 @@ state and keeps its config for life.)
 - ``inmem``: ``langgraph dev`` in one working directory kept across restarts; a SIGTERM makes it write its
   in-memory state to ``.langgraph_api/`` there, and the next start reads it back.
 - ``pg``: one PostgreSQL cluster and one ``redis-server`` kept across restarts of ``langhost serve``.
+- ``aegra``: one PostgreSQL cluster kept across restarts of Aegra (started as ``tests/servers_aegra.py`` does).
 
 The server answers on the same port after each restart, so ``url`` does not change.
 """
@@ -31,6 +32,7 @@ from reconciler.server.devserver import (
 )
 from tests.helpers import REPO_ROOT
 from tests.servers import ServerStartError, _langhost, _postgres, _redis_ready
+from tests.servers_aegra import aegra_process, aegra_python
 
 _HOST = "127.0.0.1"
 _STARTUP_TIMEOUT = 60.0
@@ -52,6 +54,10 @@ class RestartableServer:
         """Serve the repo's ``graphs`` (names from its langgraph.json) until the block ends, then SIGTERM."""
         raw = json.loads((REPO_ROOT / "langgraph.json").read_text(encoding="utf-8"))
         raw["graphs"] = {name: raw["graphs"][name] for name in graphs}
+        if self.runtime == "aegra":
+            with aegra_process(raw, REPO_ROOT, self.workdir, self._env["DATABASE_URL"], self._port):
+                yield
+            return
         config = self.workdir / "langgraph.json"
         config.write_text(json.dumps(absolutize_config(raw, REPO_ROOT)), encoding="utf-8")
         log = self.workdir / "server.log"
@@ -88,6 +94,9 @@ def restartable_server(runtime: str) -> Iterator[RestartableServer]:
             env = {**os.environ, **_QUIET}
             if runtime == "pg":
                 env.update(_pg_services(stack, workdir))
+            elif runtime == "aegra":
+                aegra_python()  # before the cluster: a missing venv is told without starting PostgreSQL
+                env["DATABASE_URL"] = stack.enter_context(_postgres(workdir))
             elif runtime != "inmem":
                 raise ServerStartError(f"no restartable server for runtime {runtime!r}")
             yield RestartableServer(runtime, workdir, env)
