@@ -10,8 +10,10 @@ STAMP := $(VENV)/.installed
 RECONCILER_TEST_SERVERS ?= inmem,pg
 export RECONCILER_TEST_SERVERS
 TEST_SERVERS_DEPS := $(if $(findstring pg,$(RECONCILER_TEST_SERVERS)),pg-runtime)
+# The LangGraph.js dev server (`js`, graphs-js/): installed by scripts/install-js-runtime.sh.
+TEST_SERVERS_DEPS += $(if $(findstring js,$(RECONCILER_TEST_SERVERS)),js-runtime)
 
-.PHONY: install pg-runtime lint lint-workflows unit test demo bench bench-latency assistant-schema workflows clean
+.PHONY: install pg-runtime js-runtime lint lint-workflows unit test demo bench bench-latency assistant-schema workflows clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +28,10 @@ install: $(STAMP)
 # PostgreSQL 15 + redis-server (apt, as root), the OS user PostgreSQL runs as, and .venv-pg with langhost.
 pg-runtime:
 	PYTHON=$(PYTHON) bash scripts/install-pg-runtime.sh
+
+# Node.js packages of graphs-js/ (the LangGraph.js CLI, @langchain/langgraph, zod) with npm ci, from its lock file.
+js-runtime:
+	bash scripts/install-js-runtime.sh
 
 lint: install
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@ loopback port and torn down afterwards.
 - ``pg``: the Postgres-backed runtime (``langgraph-runtime-pg``, served by ``langhost`` from ``.venv-pg``) on
   its own throw-away PostgreSQL 15 cluster and ``redis-server``. ``scripts/install-pg-runtime.sh`` installs
   all three. PostgreSQL refuses to run as root, so as root the cluster runs as the OS user ``reconciler-pg``.
+- ``js``: the LangGraph.js dev server serving graphs-js/ (the JS twins of graphs/), see tests/jsserver.py.
 
 ``RECONCILER_TEST_SERVERS`` (comma-separated, default ``inmem,pg``) selects which runtimes the suite uses.
 """
@@ -32,8 +33,9 @@ from reconciler.server.devserver import (
     stop_process_group,
 )
 from tests.helpers import REPO_ROOT
+from tests.jsserver import js_server
 
-RUNTIMES = ("inmem", "pg")
+RUNTIMES = ("inmem", "pg", "js")
 SERVERS_ENV = "RECONCILER_TEST_SERVERS"
 PG_OS_USER = "reconciler-pg"
 _PG_VERSIONS_DIR = Path("/usr/lib/postgresql")
@@ -51,7 +53,7 @@ class ServerStartError(RuntimeError):
 @dataclass(frozen=True)
 class LiveServer:
     runtime: str
-    """``inmem`` or ``pg``: for tests whose expectations differ per runtime (never for product code)."""
+    """``inmem``, ``pg`` or ``js``: for tests whose expectations differ per runtime (never for product code)."""
     url: str
 
 
@@ -73,6 +75,9 @@ def live_server(runtime: str, config: Path) -> Iterator[LiveServer]:
             yield LiveServer(runtime, server.url)
     elif runtime == "pg":
         with pg_server(config) as url:
+            yield LiveServer(runtime, url)
+    elif runtime == "js":
+        with js_server(config) as url:
             yield LiveServer(runtime, url)
     else:
         raise ServerStartError(f"unknown runtime {runtime!r}")
