@@ -105,6 +105,13 @@ class Answers:
             raise self.unexpected(response, f"header x-pagination-next {header[:20]!r} is not an offset past {offset}")
         return int(header)
 
+    def more_by_total(self, response: Response, offset: int, rows: int) -> bool:
+        """Without ``x-pagination-next``: whether ``x-pagination-total`` counts rows past this page. The
+        LangGraph.js server sends the real total and no next header; the Python servers send a next header
+        while there are more rows, and on the last page a total equal to ``offset + rows``."""
+        header = response.headers.get("x-pagination-total", "").strip()
+        return rows > 0 and header.isdigit() and int(header) > offset + rows
+
     def unexpected(self, response: Response, problem: str) -> ServerError:
         where = f"{response.request.method} {mask_url(str(response.request.url))} -> {response.status_code}"
         problem = self.clean(problem)

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from reconciler.applying.progress import Progress
 from reconciler.desired.spec import OWNER_KEY
+from reconciler.server.answers import Response
 from reconciler.server.batches import SearchAhead, concurrently
 from reconciler.server.http import HttpSession
 from reconciler.server.live import GraphUnavailable, LiveAssistant, LiveVersion
@@ -24,6 +25,8 @@ from reconciler.server.semantics import SYSTEM_CREATOR
 from reconciler.validation.schema import GraphSchema
 
 PAGE_SIZE = 1000
+_SERVER_FAILURES = tuple(range(500, 600))
+_NO_SUCH_GRAPH = "reconciler-probe-no-such-graph"
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -37,6 +40,8 @@ class AssistantReads:
     parallelism: int
     progress: Progress
     _ahead: SearchAhead[LiveAssistant] | None = None
+    _crons_not_implemented: bool = False
+    """Set once the server answered the cron search with "Not implemented" (the LangGraph.js dev server)."""
 
     def list_owned(self, owner: str) -> list[LiveAssistant]:
         ahead, self._ahead = self._ahead, None
@@ -81,11 +86,19 @@ class AssistantReads:
             return GraphUnavailable(graph_id, served=False)
         source = system or self._one_assistant_of(graph_id, {})
         if not source:
-            return GraphUnavailable(graph_id, served=True)
-        response = self._session.request("GET", f"/assistants/{source[0]}/schemas", retry=True)
+            return GraphUnavailable(graph_id, served=self._searches_check_graphs())
+        response = self._session.request("GET", f"/assistants/{source[0]}/schemas", retry=True, allow=(404,))
+        if response.status_code == 404:  # the LangGraph.js server: an assistant of a graph it does not serve
+            return GraphUnavailable(graph_id, served=False)
         answers = self._session.answers
         schemas = answers.model(response, answers.json(response), _Schemas, "the graph's schemas")
         return GraphSchema(graph_id, schemas.context_schema, schemas.config_schema)
+
+    def _searches_check_graphs(self) -> bool:
+        """Whether a search for a graph the server does not serve answers 404 (the Python servers) rather than
+        an empty list (the LangGraph.js server, which also stores assistants of any graph_id). Where it does, a
+        graph whose search found nothing is served; where it does not, no assistant at all means not served."""
+        return self._one_assistant_of(_NO_SUCH_GRAPH, {}) is None
 
     def graph_ids(self) -> list[str]:
         """Every graph that has an assistant on the server (each served graph has its system assistant
@@ -132,9 +145,20 @@ class AssistantReads:
     # --- impact of a delete ----------------------------------------------------------------------------
 
     def crons_using(self, assistant_id: str) -> list[str]:
-        """Ids of the crons scheduled on the assistant (``POST /runs/crons/search``, all pages)."""
+        """Ids of the crons scheduled on the assistant (``POST /runs/crons/search``, all pages).
+        A server without crons says so ("Not implemented", the LangGraph.js dev server): then none use it."""
+        if self._crons_not_implemented:
+            return []
         body = {"assistant_id": assistant_id, "select": ["cron_id"]}
-        rows = self._paged("/runs/crons/search", body, _CronRow, "crons")
+        page = {**body, "limit": PAGE_SIZE, "offset": 0}
+        answer = self._session.request("POST", "/runs/crons/search", json=page, retry=False, allow=_SERVER_FAILURES)
+        first: Response | None = answer
+        if answer.status_code in _SERVER_FAILURES:
+            if "not implemented" in answer.text[:200].lower():
+                self._crons_not_implemented = True
+                return []
+            first = None  # any other failure: asked again, with the retries of every read
+        rows = self._paged("/runs/crons/search", body, _CronRow, "crons", first=first)
         return sorted(row.cron_id for row in rows)
 
     def threads_count(self, assistant_id: str) -> int:
@@ -168,21 +192,25 @@ class AssistantReads:
     def _concurrently(self, phase: str, call: Callable[[T], R], items: Iterable[T]) -> list[R]:
         return concurrently(self.progress, self.parallelism, phase, call, items)
 
-    def _paged(self, path: str, body: dict[str, Any], model: type[M], what: str) -> list[M]:
+    def _paged(self, path: str, body: dict[str, Any], model: type[M], what: str,
+               first: Response | None = None) -> list[M]:
         self.progress.begin(f"reading {what}", None)
         try:
-            return self._all_pages(path, body, model, what)
+            return self._all_pages(path, body, model, what, first)
         finally:
             self.progress.end()
 
-    def _all_pages(self, path: str, body: dict[str, Any], model: type[M], what: str) -> list[M]:
+    def _all_pages(self, path: str, body: dict[str, Any], model: type[M], what: str,
+                   first: Response | None = None) -> list[M]:
+        """Every row, page by page; ``first`` is the answer for offset 0 when the caller already has it."""
         answers = self._session.answers
         rows: list[M] = []
         offset = 0
         previous: list[M] | None = None
         while True:
             page_body = {**body, "limit": PAGE_SIZE, "offset": offset}
-            response = self._session.request("POST", path, json=page_body, retry=True)
+            response = first if first is not None and offset == 0 else self._session.request(
+                "POST", path, json=page_body, retry=True)
             page = answers.rows(response, model, what, first_index=len(rows))
             self.progress.step()
             if previous is not None and page and page == previous:
@@ -191,6 +219,8 @@ class AssistantReads:
             next_offset = answers.next_offset(response, offset)
             if next_offset is not None and page:
                 offset = next_offset
+            elif next_offset is None and answers.more_by_total(response, offset, len(page)):
+                offset += len(page)
             elif len(page) == PAGE_SIZE and next_offset is None and "x-pagination-total" not in response.headers:
                 offset += PAGE_SIZE
             else:
