@@ -6,6 +6,11 @@ import { z } from "zod";
 
 import { echoGraph } from "./common.js";
 
+/** Named like the Python twin's exception, so that a failed run reads the same on both servers. */
+class RuntimeError extends Error {
+  override name = "RuntimeError";
+}
+
 const FlakyContext = z.object({
   behaviour: z.enum(["echo", "fail", "sleep"]).default("echo"),
   greeting: z.string().default("pong"),
@@ -14,7 +19,7 @@ const FlakyContext = z.object({
 
 export const flaky = echoGraph(FlakyContext, async (state, config) => {
   const ctx = FlakyContext.parse(config.context ?? {});
-  if (ctx.behaviour === "fail") throw new Error("flaky: this context is configured to fail");
+  if (ctx.behaviour === "fail") throw new RuntimeError("flaky: this context is configured to fail");
   if (ctx.behaviour === "sleep") await sleep(ctx.sleep_seconds * 1000);
   return { reply: `${ctx.greeting}: ${state.text ?? ""}` };
 });

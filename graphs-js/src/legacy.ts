@@ -1,5 +1,6 @@
 /** Echo graph `legacy` (twin of graphs/legacy.py): the old style, reading `config.configurable` rather than
  * the run's context; `system_prompt` is required. */
+import { withLangGraph } from "@langchain/langgraph/zod";
 import { z } from "zod";
 
 import { echoGraph, joined } from "./common.js";
@@ -9,7 +10,10 @@ const LegacyConfig = z.object({
   model_name: z.enum(["anthropic", "openai"]).default("anthropic"),
   temperature: z.number().min(0).max(2).default(0).describe("Sampling temperature."),
   max_retries: z.number().int().min(0).max(10).default(2).describe("Retries per call."),
-  api_key: z.string().nullable().default(null).describe("Provider API key (secret)."),
+  // writeOnly + format password, as pydantic's SecretStr gives: the schema marks the key secret.
+  api_key: withLangGraph(z.string().nullable().default(null), {
+    jsonSchemaExtra: { format: "password", writeOnly: true },
+  }),
 });
 
 export const legacy = echoGraph(LegacyConfig, (_state, config) => {

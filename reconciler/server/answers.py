@@ -162,6 +162,19 @@ def run_result(status: int, text: str, seconds: float) -> RunResult:
         detail = data.get("detail") if isinstance(data, dict) else data
         return RunResult(status="error", error=f"HTTP {status}: {detail}", seconds=seconds)
     if isinstance(data, dict) and isinstance(data.get("__error__"), dict):
-        error = data["__error__"]
+        error = _innermost_error(data["__error__"])
         return RunResult(status="error", error=f"{error.get('error')}: {error.get('message')}", seconds=seconds)
     return RunResult(status="success", values=data, seconds=seconds)
+
+
+def _innermost_error(error: dict[str, Any]) -> dict[str, Any]:
+    """The LangGraph.js server wraps the graph's error as JSON in the message of its own:
+    ``{"error": "Error", "message": "{\"error\":\"Error\",\"message\":\"...\"}"}``."""
+    message = error.get("message")
+    if not isinstance(message, str) or not message.startswith("{"):
+        return error
+    try:
+        inner = jsonlib.loads(message)
+    except (ValueError, RecursionError):
+        return error
+    return inner if isinstance(inner, dict) and "message" in inner else error

@@ -69,10 +69,17 @@ class GraphUnavailable:
     (``served``) and still have no assistant to read the schema from."""
 
     graph_id: str
-    served: bool
+    served: bool | None
+    """None: the server cannot tell (the LangGraph.js server answers a search for any graph id alike)."""
 
     def describe(self, server: str) -> str:
         """The problem and what to do about it."""
+        if self.served is None:
+            return (
+                f"graph {self.graph_id!r} is not served by {server}, or its system assistant was deleted (this "
+                f"server does not tell the two apart): check the graph's name; if it is served, restart the server, "
+                f"which re-creates it, or create any assistant of graph {self.graph_id!r} there, then run this again"
+            )
         if not self.served:
             return f"graph {self.graph_id!r} is not served by {server}"
         return (

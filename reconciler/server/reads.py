@@ -86,7 +86,7 @@ class AssistantReads:
             return GraphUnavailable(graph_id, served=False)
         source = system or self._one_assistant_of(graph_id, {})
         if not source:
-            return GraphUnavailable(graph_id, served=self._searches_check_graphs())
+            return GraphUnavailable(graph_id, served=True if self._searches_check_graphs() else None)
         response = self._session.request("GET", f"/assistants/{source[0]}/schemas", retry=True, allow=(404,))
         if response.status_code == 404:  # the LangGraph.js server: an assistant of a graph it does not serve
             return GraphUnavailable(graph_id, served=False)
@@ -97,7 +97,7 @@ class AssistantReads:
     def _searches_check_graphs(self) -> bool:
         """Whether a search for a graph the server does not serve answers 404 (the Python servers) rather than
         an empty list (the LangGraph.js server, which also stores assistants of any graph_id). Where it does, a
-        graph whose search found nothing is served; where it does not, no assistant at all means not served."""
+        graph whose search found nothing is served; where it does not, nobody can tell."""
         return self._one_assistant_of(_NO_SUCH_GRAPH, {}) is None
 
     def graph_ids(self) -> list[str]:
