@@ -209,7 +209,7 @@ def test_delete_impact_on_a_server_without_crons_lists_none_and_counts_threads(e
         pytest.skip("only the LangGraph.js dev server answers the cron search with 'Not implemented'")
     api = echo.api
     assert api.post("/runs/crons/search", json={"assistant_id": ECHO}).text == "Not implemented"
-    # Threads outlive the assistants the fixtures delete, and a cancelled stateless run there keeps its thread.
+    # Threads outlive the assistants the fixtures delete (earlier tests ran this id too): count the new one.
     before = api.post("/threads/count", json={"metadata": {"assistant_id": ECHO}}).json()
     thread_id = api.post("/threads", json={}).json()["thread_id"]
     run = api.post(f"/threads/{thread_id}/runs/wait", json={"assistant_id": ECHO, "input": {"text": "x"}}, timeout=30)
