@@ -284,3 +284,14 @@ def test_plan_file_refused_when_its_assistant_was_deleted_meanwhile(applied: Rep
     assert "nothing was written" in result.stderr
     assert "  support-bot: planned against version 1, but it no longer exists on the server" in result.stderr
     assert "support-bot" not in applied.managed()
+
+
+def test_a_graph_reading_configurable_runs_with_the_managed_context(applied: Repo) -> None:
+    # `legacy` reads config.configurable, not the run's context: the Python servers mirror the context there,
+    # the LangGraph.js server stores only what it is sent.
+    summariser = applied.managed()["summariser"]
+
+    reply = applied.run_reply(summariser["assistant_id"])
+
+    assert reply == "None|Summarise the tickets in five bullet points.|0.5"
+    assert summariser["config"]["configurable"] == summariser["context"]
