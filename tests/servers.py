@@ -7,7 +7,7 @@ loopback port and torn down afterwards.
   all three. PostgreSQL refuses to run as root, so as root the cluster runs as the OS user ``reconciler-pg``.
 - ``js``: the LangGraph.js dev server serving graphs-js/ (the JS twins of graphs/), see tests/jsserver.py.
 
-``RECONCILER_TEST_SERVERS`` (comma-separated, default ``inmem,pg``) selects which runtimes the suite uses.
+``RECONCILER_TEST_SERVERS`` (comma-separated; unset: every runtime; `make test` sets ``inmem,pg``) selects the runtimes.
 """
 
 from __future__ import annotations
