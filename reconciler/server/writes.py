@@ -8,11 +8,15 @@ Context reaches graphs that read ``config.configurable`` on every server: the Py
 into ``configurable`` themselves and refuse a body with both (400, nothing stored); the LangGraph.js server
 stores what it is sent. So a write with a non-empty context first goes with ``configurable`` set to the context
 (:func:`with_configurable`); a 400 sends the planned body itself, and once a server refused both, every later
-write of this client goes plain. The server's answer decides, never its name.
+write of this client goes plain. The server's answer decides, never its name; the first such write goes alone
+(:class:`MirrorStance`), so that concurrent writes cost one refused request at most, not one each.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from reconciler.applying.smoke import RunResult
@@ -20,12 +24,31 @@ from reconciler.server.http import HttpSession
 from reconciler.server.live import LiveAssistant
 
 
+class MirrorStance:
+    """Whether the server refuses ``context`` together with ``config.configurable``: unknown until a write tells.
+    While it is unknown, writes take turns (the first answer decides for the others); then they run freely."""
+
+    def __init__(self) -> None:
+        self.known = False
+        self.refused = False
+        self._first = threading.Lock()
+
+    @contextmanager
+    def turn(self) -> Iterator[MirrorStance]:
+        """Alone while the stance is unknown (a writer that waited finds it known and goes on at once)."""
+        if not self.known:
+            with self._first:
+                if not self.known:
+                    yield self
+                    return
+        yield self
+
+
 class AssistantWrites:
     """The LiveWriter half of the client."""
 
     _session: HttpSession
-    _refuses_configurable_with_context: bool = False
-    """Set once the server answered a body with both ``context`` and ``config.configurable`` with a 400."""
+    _mirroring: MirrorStance
 
     def create(self, body: dict[str, Any]) -> LiveAssistant:
         return self._content_write("POST", "/assistants", body, retry=True, what="the created assistant")
@@ -50,13 +73,19 @@ class AssistantWrites:
     def _content_write(self, method: str, path: str, body: dict[str, Any], *, retry: bool, what: str
                        ) -> LiveAssistant:
         mirrored = with_configurable(body)
-        if mirrored is not None and not self._refuses_configurable_with_context:
+        if mirrored is None:
+            return self._assistant(method, path, body, retry=retry, what=what)
+        with self._mirroring.turn() as stance:
+            if stance.refused:
+                return self._assistant(method, path, body, retry=retry, what=what)
             response = self._session.request(method, path, json=mirrored, retry=retry, allow=(400,))
             if response.status_code != 400:
+                stance.known = True
                 answers = self._session.answers
                 return answers.model(response, answers.json(response), LiveAssistant, what)
             # A 400 stores nothing: the planned body goes instead, and answers for itself.
-            self._refuses_configurable_with_context = "configurable" in response.text
+            if "configurable" in response.text:
+                stance.known = stance.refused = True
         return self._assistant(method, path, body, retry=retry, what=what)
 
     def _assistant(self, method: str, path: str, body: dict[str, Any], *, retry: bool, what: str) -> LiveAssistant:
