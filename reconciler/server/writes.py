@@ -6,42 +6,30 @@ PATCH never is (apply re-reads before it decides to write again); neither is a r
 
 Context reaches graphs that read ``config.configurable`` on every server: the Python servers mirror ``context``
 into ``configurable`` themselves and refuse a body with both (400, nothing stored); the LangGraph.js server
-stores what it is sent. So a write with a non-empty context first goes with ``configurable`` set to the context
-(:func:`with_configurable`); a 400 sends the planned body itself, and once a server refused both, every later
-write of this client goes plain. The server's answer decides, never its name; the first such write goes alone
-(:class:`MirrorStance`), so that concurrent writes cost one refused request at most, not one each.
+stores what it is sent. Before the first write with a non-empty context, one request with no effect asks which
+(:meth:`AssistantWrites._refuses_both`: a run of an assistant that does not exist, sent with both); a server that
+does not refuse gets ``configurable`` set to the context as well (:func:`with_configurable`), and should it still
+answer such a write with a 400, the planned body goes instead. The server's answer decides, never its name.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+import uuid
 from typing import Any
 
 from reconciler.applying.smoke import RunResult
+from reconciler.errors import ServerError
 from reconciler.server.http import HttpSession
 from reconciler.server.live import LiveAssistant
 
 
 class MirrorStance:
-    """Whether the server refuses ``context`` together with ``config.configurable``: unknown until a write tells.
-    While it is unknown, writes take turns (the first answer decides for the others); then they run freely."""
+    """What the server answered about ``context`` with ``config.configurable``: unknown (None) until asked."""
 
     def __init__(self) -> None:
-        self.known = False
-        self.refused = False
-        self._first = threading.Lock()
-
-    @contextmanager
-    def turn(self) -> Iterator[MirrorStance]:
-        """Alone while the stance is unknown (a writer that waited finds it known and goes on at once)."""
-        if not self.known:
-            with self._first:
-                if not self.known:
-                    yield self
-                    return
-        yield self
+        self.refuses: bool | None = None
+        self.lock = threading.Lock()
 
 
 class AssistantWrites:
@@ -73,20 +61,32 @@ class AssistantWrites:
     def _content_write(self, method: str, path: str, body: dict[str, Any], *, retry: bool, what: str
                        ) -> LiveAssistant:
         mirrored = with_configurable(body)
-        if mirrored is None:
+        if mirrored is None or self._refuses_both():
             return self._assistant(method, path, body, retry=retry, what=what)
-        with self._mirroring.turn() as stance:
-            if stance.refused:
-                return self._assistant(method, path, body, retry=retry, what=what)
-            response = self._session.request(method, path, json=mirrored, retry=retry, allow=(400,))
-            if response.status_code != 400:
-                stance.known = True
-                answers = self._session.answers
-                return answers.model(response, answers.json(response), LiveAssistant, what)
-            # A 400 stores nothing: the planned body goes instead, and answers for itself.
-            if "configurable" in response.text:
-                stance.known = stance.refused = True
-        return self._assistant(method, path, body, retry=retry, what=what)
+        response = self._session.request(method, path, json=mirrored, retry=retry, allow=(400,))
+        if response.status_code == 400:  # a 400 stores nothing: the planned body goes instead, and answers for itself
+            return self._assistant(method, path, body, retry=retry, what=what)
+        answers = self._session.answers
+        return answers.model(response, answers.json(response), LiveAssistant, what)
+
+    def _refuses_both(self) -> bool:
+        """Whether the server refuses ``context`` together with ``config.configurable``, asked once: a stateless
+        run of an assistant that does not exist, with both. The Python servers check the pair first (400); the
+        LangGraph.js server only finds no assistant (404). Nothing runs and nothing is stored either way; a
+        server that cannot be asked is taken to refuse (the planned body is right on every server but the JS
+        one)."""
+        with self._mirroring.lock:
+            if self._mirroring.refuses is None:
+                probe = {"assistant_id": str(uuid.uuid4()), "input": {}, "context": {"probe": 1},
+                         "config": {"configurable": {"probe": 1}}}
+                try:
+                    response = self._session.request("POST", "/runs/wait", json=probe, retry=True,
+                                                     allow=tuple(range(400, 600)))
+                except ServerError:
+                    self._mirroring.refuses = True
+                else:
+                    self._mirroring.refuses = response.status_code == 400 and "configurable" in response.text
+            return self._mirroring.refuses
 
     def _assistant(self, method: str, path: str, body: dict[str, Any], *, retry: bool, what: str) -> LiveAssistant:
         response = self._session.request(method, path, json=body, retry=retry)
