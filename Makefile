@@ -6,14 +6,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 # The real servers the integration tests run against: inmem (`langgraph dev`), pg (the Postgres-backed runtime,
-# installed by scripts/install-pg-runtime.sh) and aegra (Aegra, by scripts/install-aegra-runtime.sh).
+# installed by scripts/install-pg-runtime.sh), aegra (Aegra, by scripts/install-aegra-runtime.sh) and js (the
+# LangGraph.js dev server serving graphs-js/, by scripts/install-js-runtime.sh).
 # E.g. `make test RECONCILER_TEST_SERVERS=inmem` skips the others.
-RECONCILER_TEST_SERVERS ?= inmem,pg,aegra
+RECONCILER_TEST_SERVERS ?= inmem,pg,aegra,js
 export RECONCILER_TEST_SERVERS
 TEST_SERVERS_DEPS := $(if $(findstring pg,$(RECONCILER_TEST_SERVERS)),pg-runtime)
 TEST_SERVERS_DEPS += $(if $(findstring aegra,$(RECONCILER_TEST_SERVERS)),aegra-runtime)
+TEST_SERVERS_DEPS += $(if $(findstring js,$(RECONCILER_TEST_SERVERS)),js-runtime)
 
-.PHONY: install pg-runtime aegra-runtime lint lint-workflows unit test demo bench bench-latency assistant-schema workflows clean
+.PHONY: install pg-runtime aegra-runtime js-runtime lint lint-workflows unit test demo bench bench-latency \
+	assistant-schema workflows clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +35,10 @@ pg-runtime:
 # Aegra on PostgreSQL: PostgreSQL and its OS user (as pg-runtime), and .venv-aegra with aegra-api (Python 3.12+).
 aegra-runtime:
 	bash scripts/install-aegra-runtime.sh
+
+# Node.js packages of graphs-js/ (the LangGraph.js CLI, @langchain/langgraph, zod) with npm ci, from its lock file.
+js-runtime:
+	bash scripts/install-js-runtime.sh
 
 lint: install
 	$(BIN)/ruff check .
@@ -68,4 +75,4 @@ workflows: install
 		[open(f'.github/workflows/{n}', 'w').write(t) for n, t in r(O(pip_spec='.')).items()]"
 
 clean:
-	rm -rf $(VENV) .venv-pg .venv-aegra .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-pg .venv-aegra graphs-js/node_modules .mypy_cache .ruff_cache .pytest_cache

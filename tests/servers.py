@@ -6,8 +6,10 @@ loopback port and torn down afterwards.
   its own throw-away PostgreSQL 15 cluster and ``redis-server``. ``scripts/install-pg-runtime.sh`` installs
   all three. PostgreSQL refuses to run as root, so as root the cluster runs as the OS user ``reconciler-pg``.
 - ``aegra``: Aegra (``aegra-api`` from ``.venv-aegra``) on its own PostgreSQL cluster: :mod:`tests.servers_aegra`.
+- ``js``: the LangGraph.js dev server serving graphs-js/ (the JS twins of graphs/), see tests/jsserver.py.
 
 ``RECONCILER_TEST_SERVERS`` (comma-separated, default: all of ``RUNTIMES``) selects which runtimes the suite uses.
+``RUNTIMES`` is in the order pytest-xdist pairs them on two workers (the two on PostgreSQL apart).
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ from reconciler.server.devserver import (
     stop_process_group,
 )
 from tests.helpers import REPO_ROOT
+from tests.jsserver import js_server
 
-RUNTIMES = ("inmem", "pg", "aegra")
+RUNTIMES = ("inmem", "pg", "aegra", "js")
 SERVERS_ENV = "RECONCILER_TEST_SERVERS"
 PG_OS_USER = "reconciler-pg"
 _PG_VERSIONS_DIR = Path("/usr/lib/postgresql")
@@ -52,7 +55,7 @@ class ServerStartError(RuntimeError):
 @dataclass(frozen=True)
 class LiveServer:
     runtime: str
-    """``inmem``, ``pg`` or ``aegra``: for tests whose expectations differ per runtime (never for product code)."""
+    """One of ``RUNTIMES``: for tests whose expectations differ per runtime (never for product code)."""
     url: str
 
 
@@ -79,6 +82,9 @@ def live_server(runtime: str, config: Path) -> Iterator[LiveServer]:
         from tests.servers_aegra import aegra_server  # it builds on this module's PostgreSQL helpers
 
         with aegra_server(config) as url:
+            yield LiveServer(runtime, url)
+    elif runtime == "js":
+        with js_server(config) as url:
             yield LiveServer(runtime, url)
     else:
         raise ServerStartError(f"unknown runtime {runtime!r}")

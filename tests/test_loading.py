@@ -111,6 +111,12 @@ def test_boolean_is_not_an_integer(workdir: Path) -> None:
     ]
 
 
+def test_a_commit_id_of_digits_only_is_read_by_yaml_as_a_number_and_must_be_quoted(workdir: Path) -> None:
+    assert _one_file(workdir, "id: bot\ngraph_id: agent\npin: {commit: 1234567}\n") == [
+        'assistants.d/x.yaml:3:6: bot: pin: a commit id that YAML reads as a number must be quoted: {commit: "<id>"}'
+    ]
+
+
 def test_empty_graph_id(workdir: Path) -> None:
     assert _one_file(workdir, "id: bot\ngraph_id: ''\n") == [
         "assistants.d/x.yaml:2:11: bot: graph_id: must not be empty"

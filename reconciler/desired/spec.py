@@ -139,6 +139,13 @@ def _check_pin(value: object) -> object:
             raise PydanticCustomError("pin_range", "must be >= 1, got number {value}", {"value": value})
         return value
     if isinstance(value, dict):
+        if set(value) == {"commit"} and isinstance(value["commit"], int | float) and not isinstance(
+            value["commit"], bool
+        ):
+            # 1234567 and 1e51234 are hex prefixes too, but YAML reads them as numbers before we see them.
+            raise PydanticCustomError(
+                "pin_commit", 'a commit id that YAML reads as a number must be quoted: {commit: "<id>"}'
+            )
         if set(value) != {"commit"} or not isinstance(value["commit"], str):
             raise PydanticCustomError("pin_commit", "expected {form}", {"form": _PIN_FORM})
         commit = value["commit"].strip().lower()

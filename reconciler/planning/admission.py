@@ -184,7 +184,8 @@ def _body_violations(
 def _shape_violations(action: Action, body: dict[str, Any], keys: frozenset[str], name: str) -> list[str]:
     """Full state as the planner builds it: exactly ``keys``, objects where objects belong, no configurable."""
     problems = []
-    unexpected, missing = sorted(set(body) - keys), sorted(keys - set(body))
+    optional = {"description"} if isinstance(action, Create) else set()  # a create leaves a null one out
+    unexpected, missing = sorted(set(body) - keys), sorted(keys - set(body) - optional)
     if unexpected:
         problems.append(f"{name} has key(s) a plan never sends: {', '.join(unexpected)}")
     if missing:

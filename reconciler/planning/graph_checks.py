@@ -28,13 +28,13 @@ def check_graphs(
         live = served[graph_id]
         if isinstance(live, GraphUnavailable):
             file, line, col = request.desired.sources[users[0].id].where(("graph_id",))
-            problems.append(Problem(file, line, col, users[0].id, "graph_id", live.describe(request.server)))
+            problems.append(Problem(file, line, col, users[0].id, "graph_id", live.describe(request.display_server)))
             continue
         committed = request.schemas.get(graph_id)
         if committed is not None and not _schema_drift(committed, live):
             continue  # the server's schema is the committed one, which every context was validated against
         if committed is not None:
-            warnings.append(_drift_warning(graph_id, committed, live, request.server))
+            warnings.append(_drift_warning(graph_id, committed, live, request.display_server))
         for spec in users:
             problems.extend(_live_context_problems(request, spec, live))
     return problems, warnings
@@ -46,7 +46,7 @@ def _live_context_problems(request: PlanRequest, spec: AssistantSpec, live: Grap
     secret_paths = request.desired.secret_paths(spec.id)
     for path, message, on_key in context_problems(spec.context or {}, live, secret_paths=secret_paths):
         file, line, col = source.where(path, key=on_key)
-        text = f"the graph served by {request.server} would not accept it: {message}"
+        text = f"the graph served by {request.display_server} would not accept it: {message}"
         problems.append(Problem(file, line, col, spec.id, format_path(path), text))
     return problems
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from reconciler.desired.spec import AssistantSpec
 from reconciler.desired.state import DesiredState
+from reconciler.redact import mask_url
 from reconciler.validation.schema import GraphSchema
 
 DEFAULT_MAX_DELETES = 10
@@ -34,6 +35,11 @@ class PlanRequest:
     """``--max-deletes N``: allows up to N deletes, deleting every managed assistant included."""
     allow_delete_with_crons: bool = False
     """Plan deletes of assistants that crons still use (the server deletes those crons with them)."""
+
+    @property
+    def display_server(self) -> str:
+        """The server's URL for a message: credentials in it masked."""
+        return mask_url(self.server)
 
     def targeted(self) -> tuple[AssistantSpec, ...]:
         if not self.only:

@@ -144,7 +144,8 @@ class SpecPlanner:
         if self.spec.version_pin not in (None, 1):
             raise self._refuse(
                 ("pin",),
-                f"pins version {self.spec.version_pin} but the assistant does not exist on {self.request.server} yet; "
+                f"pins version {self.spec.version_pin} but the assistant does not exist on "
+                f"{self.request.display_server} yet; "
                 + NUMERIC_PIN_HINT,
             )
         desired = self._desired()
@@ -182,7 +183,7 @@ class SpecPlanner:
         if target is None:
             raise self._refuse(
                 ("pin",),
-                f"version {pin} does not exist on {self.request.server} (active version is {live.version}); "
+                f"version {pin} does not exist on {self.request.display_server} (active version is {live.version}); "
                 + NUMERIC_PIN_HINT,
             )
         differing = self._declared_fields_differing(target)

@@ -120,6 +120,13 @@ class Answers:
             raise self.unexpected(response, f"header x-pagination-next {header[:20]!r} is not an offset past {offset}")
         return int(header)
 
+    def more_by_total(self, response: Response, offset: int, rows: int) -> bool:
+        """Without ``x-pagination-next``: whether ``x-pagination-total`` counts rows past this page. The
+        LangGraph.js server sends the real total and no next header; the Python servers send a next header
+        while there are more rows, and on the last page a total equal to ``offset + rows``."""
+        header = response.headers.get("x-pagination-total", "").strip()
+        return rows > 0 and header.isdigit() and int(header) > offset + rows
+
     def unexpected(self, response: Response, problem: str) -> ServerError:
         where = f"{response.request.method} {mask_url(str(response.request.url))} -> {response.status_code}"
         problem = self.clean(problem)
@@ -175,6 +182,19 @@ def run_result(status: int, text: str, seconds: float) -> RunResult:
         detail = data.get("detail") if isinstance(data, dict) else data
         return RunResult(status="error", error=f"HTTP {status}: {detail}", seconds=seconds)
     if isinstance(data, dict) and isinstance(data.get("__error__"), dict):
-        error = data["__error__"]
+        error = _innermost_error(data["__error__"])
         return RunResult(status="error", error=f"{error.get('error')}: {error.get('message')}", seconds=seconds)
     return RunResult(status="success", values=data, seconds=seconds)
+
+
+def _innermost_error(error: dict[str, Any]) -> dict[str, Any]:
+    """The LangGraph.js server wraps the graph's error as JSON in the message of its own:
+    ``{"error": "Error", "message": "{\"error\":\"Error\",\"message\":\"...\"}"}``."""
+    message = error.get("message")
+    if not isinstance(message, str) or not message.startswith("{"):
+        return error
+    try:
+        inner = jsonlib.loads(message)
+    except (ValueError, RecursionError):
+        return error
+    return inner if isinstance(inner, dict) and "message" in inner else error

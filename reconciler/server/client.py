@@ -14,7 +14,7 @@ from reconciler.applying.progress import NO_PROGRESS, Progress
 from reconciler.server.http import HttpSession, Transport
 from reconciler.server.live import DEFAULT_PARALLELISM, MAX_PARALLELISM
 from reconciler.server.reads import AssistantReads
-from reconciler.server.writes import AssistantWrites
+from reconciler.server.writes import AssistantWrites, MirrorStance
 
 
 class LangGraphClient(AssistantReads, AssistantWrites):
@@ -33,6 +33,7 @@ class LangGraphClient(AssistantReads, AssistantWrites):
         self.progress: Progress = NO_PROGRESS
         self._session = HttpSession(url, api_key=api_key, timeout=timeout, retries=retries, backoff=backoff,
                                     transport=transport, pool_size=self.parallelism)
+        self._mirroring = MirrorStance()
         self.url = self._session.url
         self.display_url = self._session.display_url
         """The URL as it may be printed: its password masked."""

@@ -6,6 +6,9 @@ on exit. ``langgraph dev`` resolves the relative paths of ``langgraph.json`` (gr
 ``env`` file, ``auth``/``http`` paths) against its CWD, not against the config file, so a copy of the config
 with those paths made absolute is written into the temporary directory and served from there.
 
+A LangGraph.js app (see :mod:`reconciler.server.jsdevserver`) is served the same way by the JS CLI's
+``langgraphjs dev``.
+
 Stdlib only on purpose: this module must stay importable without httpx/typer.
 """
 
@@ -30,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import DevServerError
+from reconciler.server.jsdevserver import JS_SERVER_ENV, is_js_config, js_config_for, langgraphjs_command
 
 __all__ = [
     "DevServer",
@@ -164,13 +168,14 @@ def stop_process_group(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=_STOP_TIMEOUT)
 
 
-def _wait_ready(proc: subprocess.Popen[bytes], url: str, port: int, log_path: Path, timeout: float) -> None:
+def _wait_ready(proc: subprocess.Popen[bytes], url: str, port: int, log_path: Path, timeout: float, what: str
+                ) -> None:
     deadline = time.monotonic() + timeout
     while True:
         code = proc.poll()
         if code is not None:
             raise DevServerError(
-                f"`langgraph dev` exited with code {code} before it was ready; last lines of its "
+                f"`{what}` exited with code {code} before it was ready; last lines of its "
                 f"log:\n{log_tail(log_path)}"
             )
         try:
@@ -179,14 +184,14 @@ def _wait_ready(proc: subprocess.Popen[bytes], url: str, port: int, log_path: Pa
             moved = None
         if moved:
             raise DevServerError(
-                f"`langgraph dev` did not bind port {port}: it logged 'Port {moved.group(1)} is already in "
+                f"`{what}` did not bind port {port}: it logged 'Port {moved.group(1)} is already in "
                 f"use, using port {moved.group(2)} instead'. Pass another port."
             )
         if answers_ok(url):
             return
         if time.monotonic() > deadline:
             raise DevServerError(
-                f"`langgraph dev` did not answer GET {url}/ok within {timeout:.0f} s; last lines of its "
+                f"`{what}` did not answer GET {url}/ok within {timeout:.0f} s; last lines of its "
                 f"log:\n{log_tail(log_path)}"
             )
         time.sleep(0.1)
@@ -196,7 +201,8 @@ def _wait_ready(proc: subprocess.Popen[bytes], url: str, port: int, log_path: Pa
 def dev_server(
     config: Path, *, port: int | None = None, startup_timeout: float = 60.0
 ) -> Iterator[DevServer]:
-    """Run ``langgraph dev`` for ``config`` in a fresh temp dir, yield once ``GET /ok`` answers, then stop it.
+    """Run ``langgraph dev`` (``langgraphjs dev`` for a JS app) for ``config`` in a fresh temp dir, yield once
+    ``GET /ok`` answers, then stop it.
 
     On exit the process group gets SIGTERM (SIGKILL after 10 s) and the temp dir is removed.
     Raises :class:`DevServerError` if the CLI is missing, the process exits early, the port was taken,
@@ -209,20 +215,20 @@ def dev_server(
         raise DevServerError(f"cannot read LangGraph config {config}: {exc}") from exc
     if not isinstance(raw, dict):
         raise DevServerError(f"LangGraph config {config} is not a JSON object")
-    cli = find_langgraph_cli()
+    js_app = is_js_config(raw)
+    cli = langgraphjs_command(config.parent) if js_app else [find_langgraph_cli()]
     port = free_port() if port is None else port
     url = f"http://{_HOST}:{port}"
     workdir = Path(tempfile.mkdtemp(prefix="reconciler-devserver-"))
     proc: subprocess.Popen[bytes] | None = None
     try:
         served_config = workdir / "langgraph.json"
-        served_config.write_text(
-            json.dumps(absolutize_config(raw, config.parent), indent=2), encoding="utf-8"
-        )
+        served = js_config_for(raw, config.parent, workdir) if js_app else absolutize_config(raw, config.parent)
+        served_config.write_text(json.dumps(served, indent=2), encoding="utf-8")
         log_path = workdir / "server.log"
-        env = {**os.environ, **_SERVER_ENV}
+        env = {**os.environ, **(JS_SERVER_ENV if js_app else _SERVER_ENV)}
         env.setdefault("LOG_COLOR", "false")
-        cmd = [cli, "dev", "--config", str(served_config), "--no-browser", "--no-reload"]
+        cmd = [*cli, "dev", "--config", str(served_config), "--no-browser", "--no-reload"]
         cmd += ["--host", _HOST, "--port", str(port)]
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
@@ -234,7 +240,8 @@ def dev_server(
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # own process group, so a stop reaches any children too
             )
-        _wait_ready(proc, url, port, log_path, startup_timeout)
+        what = "langgraphjs dev" if js_app else "langgraph dev"
+        _wait_ready(proc, url, port, log_path, startup_timeout, what)
         yield DevServer(url=url, pid=proc.pid, log_path=log_path)
     finally:
         if proc is not None:

@@ -69,20 +69,24 @@ class GraphUnavailable:
     and still have no assistant to read the schema from."""
 
     graph_id: str
-    served: bool
-    """False when the server said it does not serve the graph (a search on it answered 404). True when it
-    answered with no assistant of the graph: served, except on servers that answer an unknown graph the same
-    way (Aegra), so the message names both causes."""
+    served: bool | None
+    """False when the server said it does not serve the graph (a search on it answered 404); None when it cannot
+    tell (the LangGraph.js server and Aegra answer a search for any graph id alike, with no 404)."""
 
     def describe(self, server: str) -> str:
         """The problem and what to do about it."""
+        if self.served is None:
+            return (
+                f"graph {self.graph_id!r} is not served by {server}, or its system assistant was deleted (this "
+                f"server does not tell the two apart): check the graph's name; if it is served, restart the server, "
+                f"which re-creates it, or create any assistant of graph {self.graph_id!r} there, then run this again"
+            )
         if not self.served:
             return f"graph {self.graph_id!r} is not served by {server}"
         return (
-            f"graph {self.graph_id!r} has no assistant on {server} to read its schema from: its system assistant "
-            f"was deleted (restart the server, which re-creates it, or create any assistant of graph "
-            f"{self.graph_id!r} there, then run this again), or the server does not serve the graph (some servers "
-            "answer a search on an unknown graph with no assistants instead of a 404)"
+            f"graph {self.graph_id!r} is served by {server} but has no assistant to read its schema from (its "
+            f"system assistant was deleted); restart the server, which re-creates it, or create any assistant "
+            f"of graph {self.graph_id!r} there, then run this again"
         )
 
 

@@ -29,6 +29,8 @@ PAGE_SIZE = 1000
 """Rows asked per page, until the server says it accepts fewer."""
 SMALL_PAGE_SIZE = 100
 """The page size after a 422 that names ``limit`` without stating the bound."""
+_SERVER_FAILURES = tuple(range(500, 600))
+_NO_SUCH_GRAPH = "reconciler-probe-no-such-graph"
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -47,6 +49,8 @@ class AssistantReads:
     kept for the next ``hidden`` call only."""
     page_size: int = PAGE_SIZE
     """Rows per page this server accepts (PAGE_SIZE until a 422 says less)."""
+    _crons_not_implemented: bool = False
+    """Set once the server answered the cron search with "Not implemented" (the LangGraph.js dev server)."""
 
     def list_owned(self, owner: str) -> list[LiveAssistant]:
         ahead, self._ahead = self._ahead, None
@@ -91,7 +95,7 @@ class AssistantReads:
             return GraphUnavailable(graph_id, served=False)
         source = system or self._one_assistant_of(graph_id, {})
         if not source:
-            return GraphUnavailable(graph_id, served=True)
+            return GraphUnavailable(graph_id, served=True if self._searches_check_graphs() else None)
         schemas = self._schemas(source[0], graph_id)
         if schemas is None:
             return GraphUnavailable(graph_id, served=False)
@@ -99,17 +103,24 @@ class AssistantReads:
 
     def _schemas(self, assistant_id: str, graph_id: str) -> _Schemas | None:
         """The graph's schemas, read through one of its assistants; None when the server answers that it does
-        not have the graph. A server may still list the assistants of a graph it no longer serves, even on a
-        search filtered on that graph (Aegra), and only this read, which needs the graph itself, says so (a 400
-        or 404 whose reason is that the graph was not found)."""
+        not have the graph. Some servers list the assistants of a graph they do not serve, even on a search
+        filtered on that graph, and only this read, which needs the graph itself, says so: the LangGraph.js
+        server with a 404, Aegra with a 400 whose reason is that the graph was not found."""
         response = self._session.request("GET", f"/assistants/{assistant_id}/schemas", retry=True,
                                          allow=(400, 404))
         answers = self._session.answers
-        if response.status_code in (400, 404):
-            if graph_not_found(answers.detail(response), graph_id):
-                return None
+        if response.status_code == 404 or (response.status_code == 400
+                                           and graph_not_found(answers.detail(response), graph_id)):
+            return None
+        if response.status_code == 400:
             raise self._session.refused(response)
         return answers.model(response, answers.json(response), _Schemas, "the graph's schemas")
+
+    def _searches_check_graphs(self) -> bool:
+        """Whether a search for a graph the server does not serve answers 404 (the Python servers) rather than
+        an empty list (the LangGraph.js server, which also stores assistants of any graph_id). Where it does, a
+        graph whose search found nothing is served; where it does not, nobody can tell."""
+        return self._one_assistant_of(_NO_SUCH_GRAPH, {}) is None
 
     def graph_ids(self) -> list[str]:
         """Every graph that has an assistant on the server (each served graph has its system assistant
@@ -184,9 +195,19 @@ class AssistantReads:
     # --- impact of a delete ----------------------------------------------------------------------------
 
     def crons_using(self, assistant_id: str) -> list[str]:
-        """Ids of the crons scheduled on the assistant (``POST /runs/crons/search``, all pages)."""
+        """Ids of the crons scheduled on the assistant (``POST /runs/crons/search``, all pages).
+        A server without crons says so ("Not implemented", the LangGraph.js dev server): then none use it."""
+        if self._crons_not_implemented:
+            return []
         body = {"assistant_id": assistant_id, "select": ["cron_id"]}
-        rows = self._paged("/runs/crons/search", body, _CronRow, "crons")
+        first: tuple[HttpResponse, int] | None = self._page(
+            "/runs/crons/search", {**body, "offset": 0}, retry=False, allow=_SERVER_FAILURES)
+        if first is not None and first[0].status_code in _SERVER_FAILURES:
+            if "not implemented" in first[0].text[:200].lower():
+                self._crons_not_implemented = True
+                return []
+            first = None  # any other failure: asked again, with the retries of every read
+        rows = self._paged("/runs/crons/search", body, _CronRow, "crons", first=first)
         return sorted(row.cron_id for row in rows)
 
     def threads_count(self, assistant_id: str) -> int | None:
@@ -230,13 +251,15 @@ class AssistantReads:
             start += limit
         return rows
 
-    def _page(self, path: str, body: dict[str, Any], *, most: int | None = None) -> tuple[HttpResponse, int]:
+    def _page(self, path: str, body: dict[str, Any], *, most: int | None = None, retry: bool = True,
+              allow: tuple[int, ...] = ()) -> tuple[HttpResponse, int]:
         """One page of a search, of ``page_size`` rows (at most ``most``), and the limit it was asked with. A
         422 that names the limit is answered by sending it again with the page size the server accepts,
-        which this client keeps."""
+        which this client keeps. ``allow``: other statuses handed back to the caller."""
         while True:
             limit = min(self.page_size, most or self.page_size)
-            response = self._session.request("POST", path, json={**body, "limit": limit}, retry=True, allow=(422,))
+            response = self._session.request("POST", path, json={**body, "limit": limit}, retry=retry,
+                                             allow=(422, *allow))
             if response.status_code != 422:
                 return response, limit
             accepted = self._session.answers.accepted_limit(response, SMALL_PAGE_SIZE)
@@ -247,20 +270,27 @@ class AssistantReads:
     def _concurrently(self, phase: str, call: Callable[[T], R], items: Iterable[T]) -> list[R]:
         return concurrently(self.progress, self.parallelism, phase, call, items)
 
-    def _paged(self, path: str, body: dict[str, Any], model: type[M], what: str) -> list[M]:
+    def _paged(self, path: str, body: dict[str, Any], model: type[M], what: str,
+               first: tuple[HttpResponse, int] | None = None) -> list[M]:
         self.progress.begin(f"reading {what}", None)
         try:
-            return self._all_pages(path, body, model, what)
+            return self._all_pages(path, body, model, what, first)
         finally:
             self.progress.end()
 
-    def _all_pages(self, path: str, body: dict[str, Any], model: type[M], what: str) -> list[M]:
+    def _all_pages(self, path: str, body: dict[str, Any], model: type[M], what: str,
+                   first: tuple[HttpResponse, int] | None = None) -> list[M]:
+        """Every row, page by page; ``first`` is the answer for offset 0 (and its limit) when the caller already
+        has it."""
         answers = self._session.answers
         rows: list[M] = []
         offset = 0
         previous: list[M] | None = None
         while True:
-            response, limit = self._page(path, {**body, "offset": offset})
+            if first is not None and offset == 0:
+                response, limit = first
+            else:
+                response, limit = self._page(path, {**body, "offset": offset})
             page = answers.rows(response, model, what, first_index=len(rows))
             self.progress.step()
             if previous is not None and page and page == previous:
@@ -269,6 +299,8 @@ class AssistantReads:
             next_offset = answers.next_offset(response, offset)
             if next_offset is not None and page:
                 offset = next_offset
+            elif next_offset is None and answers.more_by_total(response, offset, len(page)):
+                offset += len(page)
             elif len(page) == limit and next_offset is None and "x-pagination-total" not in response.headers:
                 offset += limit
             else:  # a short page, or a longer one than asked for (the server ignores the limit): all rows read

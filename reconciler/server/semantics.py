@@ -7,10 +7,13 @@ server's name: apply reads every write back and acts on what the server actually
 
 The facts (measured on the in-memory and the Postgres-backed runtimes, see docs/server-behaviour.md):
 - every PATCH makes a new version, even an identical one, so nothing is sent for an assistant that matches;
-- ``context`` and ``config.configurable`` mirror each other, and sending both is refused: requests carry
-  ``context`` and a ``config`` without ``configurable``, and ``configurable`` is never compared;
+- the Python servers mirror ``context`` and ``config.configurable`` into each other and refuse a body with both;
+  the LangGraph.js server mirrors nothing and takes both: planned bodies carry ``context`` and a ``config``
+  without ``configurable`` (writes.py adds the mirror for a server that accepts it), and ``configurable`` is
+  never compared;
 - metadata is merge-only: a key cannot be removed, only set to null, so null and absent compare equal;
-- a description cannot be set to null on PATCH, only to ``""``, so null and ``""`` compare equal;
+- a description cannot be set to null on PATCH, only to ``""``, so null and ``""`` compare equal (the JS server
+  refuses null on create too, so a create without one leaves it out);
 - with an empty context the server ignores an empty ``config`` (every old key stays) but replaces the whole
   config by any non-empty one, so an update that empties both sends ``tags: []`` (equal to no tags);
 - ``set_latest`` on the in-memory runtime restores config, metadata, name and description but not ``context``
@@ -161,7 +164,7 @@ FULL_STATE_KEYS = frozenset({"graph_id", "name", "description", "context", "conf
 """The keys of every full-state body (``full_state_body``), no more, no fewer."""
 
 CREATE_KEYS = FULL_STATE_KEYS | {"assistant_id", "if_exists"}
-"""The keys of every create body (``create_body``)."""
+"""The keys of a create body (``create_body``); ``description`` only when there is one."""
 
 RepairStep = Literal["update", "set_latest"]
 
@@ -176,8 +179,12 @@ def repair_steps(reason: Literal["pin", "rollback"]) -> tuple[RepairStep, ...]:
 
 def create_body(assistant_id: str, desired: dict[str, Any]) -> dict[str, Any]:
     """The ``POST /assistants`` body. The fixed id makes a retried create find its assistant instead of
-    duplicating it (``if_exists: raise`` answers 409)."""
-    return {"assistant_id": assistant_id, **desired, "if_exists": "raise"}
+    duplicating it (``if_exists: raise`` answers 409). No description is left out, not sent as null: the
+    LangGraph.js server refuses a null one (400), and every server stores an absent one as null."""
+    body = {"assistant_id": assistant_id, **desired, "if_exists": "raise"}
+    if body.get("description") is None:
+        body.pop("description", None)
+    return body
 
 
 def created_content(body: dict[str, Any]) -> dict[str, Any]:

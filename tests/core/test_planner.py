@@ -60,8 +60,7 @@ def test_missing_assistant_is_created_with_the_fixed_id_and_ownership() -> None:
         "assistant_id": aid("support-bot"),
         "graph_id": "agent",
         "name": "Support",
-        "description": None,
-        "context": {"model_name": "openai"},
+        "context": {"model_name": "openai"},  # no description: left out, not null (the JS server refuses null)
         "config": {"recursion_limit": 25},
         "metadata": {
             "team": "s",

@@ -82,10 +82,16 @@ class Repo:
         return data
 
 
+def committed_schemas(runtime: str) -> Path:
+    """The schemas folder a team serving the test graphs on ``runtime`` commits: the JS twins' schemas come out
+    of the LangGraph.js server in zod's JSON Schema dialect (graphs-js/schemas, what `schemas pull` wrote)."""
+    return REPO_ROOT / "graphs-js" / "schemas" if runtime == "js" else REPO_ROOT / "schemas"
+
+
 @pytest.fixture
-def repo(tmp_path: Path, server_url: str, run_cli: RunCli, api: httpx.Client) -> Repo:
-    for folder in ("assistants.d", "schemas"):
-        shutil.copytree(REPO_ROOT / folder, tmp_path / folder)
+def repo(tmp_path: Path, server_url: str, run_cli: RunCli, api: httpx.Client, runtime: str) -> Repo:
+    shutil.copytree(REPO_ROOT / "assistants.d", tmp_path / "assistants.d")
+    shutil.copytree(committed_schemas(runtime), tmp_path / "schemas")
     shutil.copy(REPO_ROOT / "reconciler.yaml", tmp_path / "reconciler.yaml")
     return Repo(tmp_path, server_url, run_cli, api)
 

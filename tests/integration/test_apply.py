@@ -14,6 +14,10 @@ NEW_PROMPT_LINE = "Answer briefly and cite the help-centre article you used."
 EDITED_PROMPT_LINE = "Answer in one sentence."
 
 
+LEAVES_CONTEXT_BEHIND = ("inmem", "js")
+"""The runtimes whose set_latest restores config, metadata, name and description but not context and graph_id
+(the in-memory runtime and the LangGraph.js dev server); the Postgres-backed runtime restores every field."""
+
 def test_round_trip_converges_and_a_second_apply_moves_no_version(repo: Repo) -> None:
     first = repo.cli("apply", "--auto-approve")
     assert first.returncode == 0, first.stderr
@@ -56,7 +60,7 @@ def test_edit_then_revert_serves_version_1_again(applied: Repo, runtime: str) ->
     assert revert.returncode == 0, revert.stderr
     (outcome,) = json.loads(revert.stdout)["outcomes"]
     live = applied.managed()["support-bot"]
-    if runtime == "inmem":
+    if runtime in LEAVES_CONTEXT_BEHIND:
         # Its set_latest left version 2's context active; the readback saw it, and apply wrote version 1's
         # content as a new version 3 instead.
         assert (outcome["status"], outcome["version"], live["version"]) == ("repaired", 3, 3)
@@ -138,9 +142,9 @@ def test_pin_to_older_version_is_honoured(applied: Repo, runtime: str) -> None:
     versions = [v["version"] for v in applied.versions(live["assistant_id"])]
     # inmem: set_latest left version 2's context active, so apply wrote version 1's content (version 3) and
     # pinned 1 again. pg: set_latest restores every field, nothing more is written.
-    assert versions == ([3, 2, 1] if runtime == "inmem" else [2, 1])
-    assert ("repaired after readback" in result.stdout) == (runtime == "inmem")
-    if runtime == "inmem":
+    assert versions == ([3, 2, 1] if runtime in LEAVES_CONTEXT_BEHIND else [2, 1])
+    assert ("repaired after readback" in result.stdout) == (runtime in LEAVES_CONTEXT_BEHIND)
+    if runtime in LEAVES_CONTEXT_BEHIND:
         assert (
             "set_latest left these fields behind: context.system_prompt; repaired as planned: wrote version 3 "
             "with version 1's content; re-activated version 1"
@@ -247,7 +251,7 @@ def test_rollback_across_a_graph_change_restores_the_graph(applied: Repo, runtim
     assert [(a["action"], a.get("version")) for a in planned["actions"]] == [("set_latest", 1)]
     assert result.returncode == 0, result.stdout + result.stderr
     (outcome,) = json.loads(result.stdout)["outcomes"]
-    if runtime == "inmem":  # its set_latest leaves context and graph_id at version 2's values
+    if runtime in LEAVES_CONTEXT_BEHIND:  # its set_latest leaves context and graph_id at version 2's values
         assert (outcome["status"], outcome["version"], outcome["message"]) == (
             "repaired", 3, "set_latest left these fields behind: context.temperature, graph_id; "
             "repaired as planned: wrote version 3 with version 1's content",
@@ -282,3 +286,14 @@ def test_plan_file_refused_when_its_assistant_was_deleted_meanwhile(applied: Rep
     assert "nothing was written" in result.stderr
     assert "  support-bot: planned against version 1, but it no longer exists on the server" in result.stderr
     assert "support-bot" not in applied.managed()
+
+
+def test_a_graph_reading_configurable_runs_with_the_managed_context(applied: Repo) -> None:
+    # `legacy` reads config.configurable, not the run's context: the Python servers mirror the context there,
+    # the LangGraph.js server stores only what it is sent.
+    summariser = applied.managed()["summariser"]
+
+    reply = applied.run_reply(summariser["assistant_id"])
+
+    assert reply == "None|Summarise the tickets in five bullet points.|0.5"
+    assert summariser["config"]["configurable"] == summariser["context"]

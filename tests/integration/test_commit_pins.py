@@ -46,7 +46,7 @@ def test_pin_by_commit_is_promoted_from_dev_to_prod_through_an_overlay(repo: Rep
     # prod runs the first commit's content, with prod's own overlay settings applied on top of it
     repo.write(
         "environments/prod/pin.yaml",
-        f"id: support-bot\npin: {{commit: {first[:7]}}}\ncontext: {{temperature: 0.7}}\n",
+        f"id: support-bot\npin: {{commit: '{first[:7]}'}}\ncontext: {{temperature: 0.7}}\n",
     )
     commit_all(repo.root, "prod runs v1")
     created = _support(repo.plan_json("--env", "prod"))
@@ -70,7 +70,7 @@ def test_pin_by_commit_is_promoted_from_dev_to_prod_through_an_overlay(repo: Rep
     assert repo.cli("plan", "--env", "prod", "--detailed-exitcode").returncode == 0
 
     # on dev, where the first commit's version exists, the same pin is a set_latest of that version
-    repo.write("environments/dev/pin.yaml", f"id: support-bot\npin: {{commit: {first}}}\n")
+    repo.write("environments/dev/pin.yaml", f"id: support-bot\npin: {{commit: '{first}'}}\n")
     commit_all(repo.root, "dev back to v1")
     back = _support(repo.plan_json("--env", "dev"))
     assert (back["action"], back["version"], back["reason"]) == ("set_latest", 1, "pin")
@@ -81,7 +81,7 @@ def test_pin_by_commit_is_promoted_from_dev_to_prod_through_an_overlay(repo: Rep
 
 def test_unknown_commit_and_a_file_missing_at_the_commit_are_errors_at_the_pin(repo: Repo) -> None:
     first = commit_all(repo.root, "first")
-    repo.write("assistants.d/late.yaml", "id: late\ngraph_id: agent\npin:\n  commit: " + first + "\n")
+    repo.write("assistants.d/late.yaml", "id: late\ngraph_id: agent\npin:\n  commit: '" + first + "'\n")
     repo.write("environments/dev/pin.yaml", "id: support-bot\npin: {commit: deadbeef}\n")
     commit_all(repo.root, "second")
 
