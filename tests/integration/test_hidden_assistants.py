@@ -2,9 +2,10 @@
 
 The in-memory runtime (langgraph-api 0.16.7) then hides the graph's assistants: GET answers 404 while the id
 stays taken (a create is a 409) and the versions are still there. The planner must never plan a create over
-one; every command names the graph. The Postgres-backed runtime (api 0.11.1) and Aegra (0.11.0) do not hide
-them: GET shows them, and the reconciler plans them as the assistants they are (an adoption here). Aegra even
-lists them on a search filtered on the graph it no longer serves; only their schema read says the graph is gone.
+one; every command names the graph. The Postgres-backed runtime (api 0.11.1), Aegra (0.11.0) and the
+LangGraph.js dev server (CLI 1.7.3) do not hide them: GET shows them, and the reconciler plans them as the
+assistants they are (an adoption here). Aegra and the JS server even list them on a search filtered on the graph
+they no longer serve; only their schema read says the graph is gone.
 """
 
 from __future__ import annotations
@@ -97,14 +98,16 @@ def test_what_the_server_answers_for_an_assistant_of_a_graph_it_no_longer_serves
     assert api.post("/assistants", json=again).status_code == 409
     listed = api.post("/assistants/search", json={"metadata": {"team": "x"}, "limit": 10}).json()
     assert sorted(row["assistant_id"] for row in listed) == sorted([OUTSIDE_ID, LATE_ID])  # search shows both
-    # Where the server stops: LangGraph refuses a search on the graph; Aegra lists its assistants and refuses
-    # only a read that needs the graph itself, with a 400 saying it was not found.
+    # Where the server stops: the Python LangGraph runtimes refuse a search on the graph; Aegra and the JS server
+    # list its assistants there too, and only a read that needs the graph itself says it was not found.
     on_graph = api.post("/assistants/search", json={"graph_id": "typed", "limit": 10})
     schemas = api.get(f"/assistants/{LATE_ID}/schemas")
-    if restarted.runtime == "aegra":
+    schema_refusals = {"aegra": (400, "Failed to extract schemas: Graph not found: typed"),
+                       "js": (404, 'Graph "typed" not found')}
+    if restarted.runtime in schema_refusals:
         assert LATE_ID in [row["assistant_id"] for row in on_graph.json()]
-        assert (schemas.status_code, schemas.json()["message"]) == (
-            400, "Failed to extract schemas: Graph not found: typed")
+        reason = schemas.json()["message"] if restarted.runtime == "aegra" else schemas.text  # JS: plain text
+        assert (schemas.status_code, reason) == schema_refusals[restarted.runtime]
     else:
         assert (on_graph.status_code, schemas.status_code) == (404, 404)
 
