@@ -15,7 +15,7 @@ from tests.helpers import REPO_ROOT
 
 JS_APP = REPO_ROOT / "graphs-js"
 JS_INSTALL_HINT = "run `make js-runtime` (scripts/install-js-runtime.sh: npm ci in graphs-js/, needs Node.js 20+)"
-_STARTUP_TIMEOUT = 90.0
+JS_STARTUP_TIMEOUT = 90.0
 """The JS server compiles every graph's TypeScript and extracts its schemas at start-up: seconds, not one."""
 
 
@@ -26,10 +26,15 @@ def js_config_for(config: Path) -> Path:
     return config
 
 
+def require_js_install() -> None:
+    """Fail with the command that installs the JS CLI into graphs-js/ when it is missing."""
+    if not (JS_APP / "node_modules" / ".bin" / "langgraphjs").is_file():
+        raise DevServerError(f"{JS_APP}/node_modules is missing; {JS_INSTALL_HINT}")
+
+
 @contextmanager
 def js_server(config: Path) -> Iterator[str]:
     """Serve ``config``'s JS twin; yield the URL. A missing install fails with the command that installs it."""
-    if not (JS_APP / "node_modules" / ".bin" / "langgraphjs").is_file():
-        raise DevServerError(f"{JS_APP}/node_modules is missing; {JS_INSTALL_HINT}")
-    with dev_server(js_config_for(config), startup_timeout=_STARTUP_TIMEOUT) as server:
+    require_js_install()
+    with dev_server(js_config_for(config), startup_timeout=JS_STARTUP_TIMEOUT) as server:
         yield server.url

@@ -5,6 +5,9 @@ state and keeps its config for life.)
 - ``inmem``: ``langgraph dev`` in one working directory kept across restarts; a SIGTERM makes it write its
   in-memory state to ``.langgraph_api/`` there, and the next start reads it back.
 - ``pg``: one PostgreSQL cluster and one ``redis-server`` kept across restarts of ``langhost serve``.
+- ``aegra``: one PostgreSQL cluster kept across restarts of Aegra (started as ``tests/servers_aegra.py`` does).
+- ``js``: ``langgraphjs dev`` serving graphs-js/ (the JS twins, same graph names) from one working directory kept
+  across restarts, whose ``.langgraph_api/`` holds its state.
 
 The server answers on the same port after each restart, so ``url`` does not change.
 """
@@ -29,8 +32,11 @@ from reconciler.server.devserver import (
     log_tail,
     stop_process_group,
 )
+from reconciler.server.jsdevserver import JS_SERVER_ENV, js_config_for, langgraphjs_command
 from tests.helpers import REPO_ROOT
+from tests.jsserver import JS_APP, JS_STARTUP_TIMEOUT, require_js_install
 from tests.servers import ServerStartError, _langhost, _postgres, _redis_ready
+from tests.servers_aegra import aegra_process, aegra_python
 
 _HOST = "127.0.0.1"
 _STARTUP_TIMEOUT = 60.0
@@ -50,10 +56,16 @@ class RestartableServer:
     @contextmanager
     def serving(self, *graphs: str) -> Iterator[None]:
         """Serve the repo's ``graphs`` (names from its langgraph.json) until the block ends, then SIGTERM."""
-        raw = json.loads((REPO_ROOT / "langgraph.json").read_text(encoding="utf-8"))
+        app = JS_APP if self.runtime == "js" else REPO_ROOT
+        raw = json.loads((app / "langgraph.json").read_text(encoding="utf-8"))
         raw["graphs"] = {name: raw["graphs"][name] for name in graphs}
+        if self.runtime == "aegra":
+            with aegra_process(raw, REPO_ROOT, self.workdir, self._env["DATABASE_URL"], self._port):
+                yield
+            return
         config = self.workdir / "langgraph.json"
-        config.write_text(json.dumps(absolutize_config(raw, REPO_ROOT)), encoding="utf-8")
+        served = js_config_for(raw, app, self.workdir) if self.runtime == "js" else absolutize_config(raw, app)
+        config.write_text(json.dumps(served), encoding="utf-8")
         log = self.workdir / "server.log"
         with open(log, "ab") as out:
             proc = subprocess.Popen(self._command(config), cwd=self.workdir, env=self._env,
@@ -69,10 +81,12 @@ class RestartableServer:
         where = ["--host", _HOST, "--port", str(self._port), "--config", str(config), "--no-browser"]
         if self.runtime == "inmem":
             return [find_langgraph_cli(), "dev", "--no-reload", *where]
+        if self.runtime == "js":
+            return [*langgraphjs_command(JS_APP), "dev", "--no-reload", *where]
         return [_langhost(), "serve", *where]
 
     def _wait_ready(self, proc: subprocess.Popen[bytes], log: Path) -> None:
-        deadline = time.monotonic() + _STARTUP_TIMEOUT
+        deadline = time.monotonic() + (JS_STARTUP_TIMEOUT if self.runtime == "js" else _STARTUP_TIMEOUT)
         while not answers_ok(self.url):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise ServerStartError(f"{self.runtime} server not ready (exit code {proc.poll()}):\n{log_tail(log)}")
@@ -88,6 +102,12 @@ def restartable_server(runtime: str) -> Iterator[RestartableServer]:
             env = {**os.environ, **_QUIET}
             if runtime == "pg":
                 env.update(_pg_services(stack, workdir))
+            elif runtime == "aegra":
+                aegra_python()  # before the cluster: a missing venv is told without starting PostgreSQL
+                env["DATABASE_URL"] = stack.enter_context(_postgres(workdir))
+            elif runtime == "js":
+                require_js_install()
+                env.update(JS_SERVER_ENV)
             elif runtime != "inmem":
                 raise ServerStartError(f"no restartable server for runtime {runtime!r}")
             yield RestartableServer(runtime, workdir, env)

@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import urllib.request
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 from reconciler.server.devserver import absolutize_config, free_port
@@ -54,23 +54,32 @@ def aegra_ready(url: str) -> bool:
 @contextmanager
 def aegra_server(config: Path) -> Iterator[str]:
     """Serve ``config``'s graphs with Aegra on a fresh PostgreSQL cluster in a temp dir; yield the server URL."""
-    python = aegra_python()
+    aegra_python()  # before the cluster: a missing venv is told without starting PostgreSQL
     raw = json.loads(config.read_text(encoding="utf-8"))
     workdir = Path(tempfile.mkdtemp(prefix="reconciler-aegra-"))
     try:
-        with ExitStack() as stack:
-            database_uri = stack.enter_context(_postgres(workdir))
-            served = workdir / "aegra.json"
-            served.write_text(json.dumps(aegra_config(raw, config.parent.resolve())), encoding="utf-8")
-            port, log = free_port(), workdir / "server.log"
-            env = {**os.environ, "DATABASE_URL": database_uri, "AEGRA_CONFIG": str(served), "AUTH_TYPE": "noop",
-                   "RUN_MIGRATIONS_ON_STARTUP": "true", "HOST": _HOST, "PORT": str(port), "ENV_MODE": "LOCAL",
-                   "LOG_LEVEL": "WARNING", "OTEL_TARGETS": "", "REDIS_BROKER_ENABLED": "false"}
-            url = f"http://{_HOST}:{port}"
-            server = stack.enter_context(_process(
-                [python, "-m", "uvicorn", "aegra_api.main:app", "--host", _HOST, "--port", str(port),
-                 "--no-access-log"], cwd=workdir, log=log, env=env))
-            _wait_for(lambda: aegra_ready(url), server, "aegra (uvicorn aegra_api.main:app)", log)
+        with _postgres(workdir) as database_uri, \
+                aegra_process(raw, config.parent.resolve(), workdir, database_uri, free_port()) as url:
             yield url
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@contextmanager
+def aegra_process(raw: dict[str, object], base: Path, workdir: Path, database_uri: str, port: int
+                  ) -> Iterator[str]:
+    """Aegra serving the graphs of ``raw`` (a langgraph.json dict, paths relative to ``base``) from the database
+    at ``database_uri`` on ``port``, its aegra.json and log in ``workdir``; yields its URL once healthy, stops it
+    when the block ends (the database is the caller's, so a restart finds the same state)."""
+    python = aegra_python()
+    served = workdir / "aegra.json"
+    served.write_text(json.dumps(aegra_config(raw, base)), encoding="utf-8")
+    log = workdir / "server.log"
+    env = {**os.environ, "DATABASE_URL": database_uri, "AEGRA_CONFIG": str(served), "AUTH_TYPE": "noop",
+           "RUN_MIGRATIONS_ON_STARTUP": "true", "HOST": _HOST, "PORT": str(port), "ENV_MODE": "LOCAL",
+           "LOG_LEVEL": "WARNING", "OTEL_TARGETS": "", "REDIS_BROKER_ENABLED": "false"}
+    url = f"http://{_HOST}:{port}"
+    with _process([python, "-m", "uvicorn", "aegra_api.main:app", "--host", _HOST, "--port", str(port),
+                   "--no-access-log"], cwd=workdir, log=log, env=env) as server:
+        _wait_for(lambda: aegra_ready(url), server, "aegra (uvicorn aegra_api.main:app)", log)
+        yield url

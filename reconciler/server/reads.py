@@ -22,7 +22,7 @@ from reconciler.desired.spec import OWNER_KEY
 from reconciler.server.batches import SearchAhead, concurrently
 from reconciler.server.http import HttpResponse, HttpSession
 from reconciler.server.live import GraphUnavailable, HiddenAssistant, LiveAssistant, LiveVersion
-from reconciler.server.semantics import SYSTEM_CREATOR
+from reconciler.server.semantics import SYSTEM_CREATOR, graph_not_found
 from reconciler.validation.schema import GraphSchema
 
 PAGE_SIZE = 1000
@@ -96,12 +96,25 @@ class AssistantReads:
         source = system or self._one_assistant_of(graph_id, {})
         if not source:
             return GraphUnavailable(graph_id, served=True if self._searches_check_graphs() else None)
-        response = self._session.request("GET", f"/assistants/{source[0]}/schemas", retry=True, allow=(404,))
-        if response.status_code == 404:  # the LangGraph.js server: an assistant of a graph it does not serve
+        schemas = self._schemas(source[0], graph_id)
+        if schemas is None:
             return GraphUnavailable(graph_id, served=False)
-        answers = self._session.answers
-        schemas = answers.model(response, answers.json(response), _Schemas, "the graph's schemas")
         return GraphSchema(graph_id, schemas.context_schema, schemas.config_schema)
+
+    def _schemas(self, assistant_id: str, graph_id: str) -> _Schemas | None:
+        """The graph's schemas, read through one of its assistants; None when the server answers that it does
+        not have the graph. Some servers list the assistants of a graph they do not serve, even on a search
+        filtered on that graph, and only this read, which needs the graph itself, says so: the LangGraph.js
+        server with a 404, Aegra with a 400 whose reason is that the graph was not found."""
+        response = self._session.request("GET", f"/assistants/{assistant_id}/schemas", retry=True,
+                                         allow=(400, 404))
+        answers = self._session.answers
+        if response.status_code == 404 or (response.status_code == 400
+                                           and graph_not_found(answers.detail(response), graph_id)):
+            return None
+        if response.status_code == 400:
+            raise self._session.refused(response)
+        return answers.model(response, answers.json(response), _Schemas, "the graph's schemas")
 
     def _searches_check_graphs(self) -> bool:
         """Whether a search for a graph the server does not serve answers 404 (the Python servers) rather than
@@ -158,8 +171,13 @@ class AssistantReads:
         return HiddenAssistant(assistant_id, rows[0].graph_id) if rows else None
 
     def graph_served(self, graph_id: str) -> bool:
-        """Whether the server serves the graph (a search filtered on an unknown graph answers 404)."""
-        return self._one_assistant_of(graph_id, {}) is not None
+        """Whether the server serves the graph: a search filtered on an unknown graph answers 404, or (on a
+        server that lists the assistants of a graph it no longer serves) the schema read of one of them says
+        the graph was not found. One request more than the search, only where the search lists an assistant."""
+        source = self._one_assistant_of(graph_id, {})
+        if source is None:
+            return False
+        return not source or self._schemas(source[0], graph_id) is not None
 
     def versions_of(self, assistant_ids: Collection[str]) -> dict[str, list[LiveVersion]]:
         wanted = list(dict.fromkeys(assistant_ids))

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any, Literal
 
 from reconciler.desired.spec import COMMIT_KEY, DIGEST_KEY, ID_KEY, OWNER_KEY
@@ -221,3 +222,12 @@ def is_outcome_unknown_status(status: int | None) -> bool:
 def is_transient_status(status: int | None) -> bool:
     """A status worth retrying a safe request for: rate limiting and server-side failures."""
     return status is not None and (status == 429 or status >= 500)
+
+
+def graph_not_found(reason: str, graph_id: str) -> bool:
+    """Whether a refusal's reason says that the server does not have graph ``graph_id`` (Aegra: ``Failed to
+    extract schemas: Graph not found: <graph>``; LangGraph: ``Graph '<graph>' not found. ...``), rather than
+    that the assistant is gone or the request is wrong."""
+    names_graph = re.search(rf"(?<![\w-]){re.escape(graph_id)}(?![\w-])", reason) is not None
+    lowered = reason.lower()
+    return names_graph and "graph" in lowered and "not found" in lowered

@@ -9,6 +9,7 @@ from reconciler.applying.apply import apply_plan
 from reconciler.errors import PlanError, ServerError
 from reconciler.planning.planner import build_plan
 from reconciler.server.live import HiddenAssistant
+from reconciler.server.semantics import graph_not_found
 from tests.core.factories import OWNER, SERVER, aid, make_request, make_server, make_spec, owned
 from tests.core.memory import URL, MemoryServer
 
@@ -93,3 +94,21 @@ def test_a_duplicate_whose_versions_are_hidden_too_names_both_possible_causes() 
     assert "another assistant of graph 'agent' has the identical config and context" in outcome.message
     assert outcome.message.endswith("; or " + HiddenAssistant(aid("bot"), None).describe(SERVER))
     assert server.log == []
+
+
+@pytest.mark.parametrize(
+    ("reason", "graph", "missing"),
+    [
+        pytest.param("Failed to extract schemas: Graph not found: typed", "typed", True, id="Aegra's 400"),
+        pytest.param("Graph 'typed' not found. Expected one of: ['agent']", "typed", True, id="LangGraph's 404"),
+        pytest.param("Graph not found: typed-v2", "typed", False, id="another graph"),
+        pytest.param("Assistant '3f0c-typed' not found", "typed", False, id="the assistant is gone"),
+        pytest.param("Failed to extract schemas: typed raised ValueError", "typed", False, id="a broken graph"),
+    ],
+)
+def test_a_schema_read_refused_because_the_graph_is_not_found_says_the_graph_is_not_served(
+    reason: str, graph: str, missing: bool
+) -> None:
+    """Aegra lists the assistants of a graph it no longer serves, even on a search filtered on that graph; only
+    the schema read of one says the graph is gone, and that answer is what makes it "not served"."""
+    assert graph_not_found(reason, graph) is missing

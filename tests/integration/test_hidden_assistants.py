@@ -2,8 +2,10 @@
 
 The in-memory runtime (langgraph-api 0.16.7) then hides the graph's assistants: GET answers 404 while the id
 stays taken (a create is a 409) and the versions are still there. The planner must never plan a create over
-one; every command names the graph. The Postgres-backed runtime (api 0.11.1) does not hide them: GET shows
-them, and the reconciler plans them as the assistants they are (an adoption here).
+one; every command names the graph. The Postgres-backed runtime (api 0.11.1), Aegra (0.11.0) and the
+LangGraph.js dev server (CLI 1.7.3) do not hide them: GET shows them, and the reconciler plans them as the
+assistants they are (an adoption here). Aegra and the JS server even list them on a search filtered on the graph
+they no longer serve; only their schema read says the graph is gone.
 """
 
 from __future__ import annotations
@@ -51,8 +53,9 @@ def hidden_text(assistant_id: str, url: str) -> str:
 
 
 def _create_on_typed(api: httpx.Client, assistant_id: str) -> None:
+    # A context of its own: Aegra holds one assistant per graph and config (docs/server-behaviour.md §15).
     body = {"assistant_id": assistant_id, "graph_id": "typed", "name": "made elsewhere", "metadata": {"team": "x"},
-            "context": {"model_name": "openai"}, "if_exists": "raise"}
+            "context": {"model_name": "openai", "system_prompt": assistant_id}, "if_exists": "raise"}
     api.post("/assistants", json=body).raise_for_status()
 
 
@@ -95,6 +98,18 @@ def test_what_the_server_answers_for_an_assistant_of_a_graph_it_no_longer_serves
     assert api.post("/assistants", json=again).status_code == 409
     listed = api.post("/assistants/search", json={"metadata": {"team": "x"}, "limit": 10}).json()
     assert sorted(row["assistant_id"] for row in listed) == sorted([OUTSIDE_ID, LATE_ID])  # search shows both
+    # Where the server stops: the Python LangGraph runtimes refuse a search on the graph; Aegra and the JS server
+    # list its assistants there too, and only a read that needs the graph itself says it was not found.
+    on_graph = api.post("/assistants/search", json={"graph_id": "typed", "limit": 10})
+    schemas = api.get(f"/assistants/{LATE_ID}/schemas")
+    schema_refusals = {"aegra": (400, "Failed to extract schemas: Graph not found: typed"),
+                       "js": (404, 'Graph "typed" not found')}
+    if restarted.runtime in schema_refusals:
+        assert LATE_ID in [row["assistant_id"] for row in on_graph.json()]
+        reason = schemas.json()["message"] if restarted.runtime == "aegra" else schemas.text  # JS: plain text
+        assert (schemas.status_code, reason) == schema_refusals[restarted.runtime]
+    else:
+        assert (on_graph.status_code, schemas.status_code) == (404, 404)
 
 
 def test_plan_never_creates_over_a_hidden_assistant_and_names_its_graph(restarted: Restarted) -> None:
@@ -156,7 +171,7 @@ def test_import_skips_assistants_of_graphs_that_are_not_served(restarted: Restar
 def test_a_managed_assistant_of_a_graph_no_longer_served_moves_to_a_served_graph_by_an_update(
     restarted: Restarted,
 ) -> None:
-    """The owner search still lists it (both runtimes), and PATCH works on it: the files move it, apply verifies."""
+    """The owner search still lists it (every runtime), and PATCH works on it: the files move it, apply verifies."""
     kept = default_assistant_id("kept")
     still_typed = restarted.cli("plan", root=restarted.managed_root)
     assert still_typed.returncode == 1
