@@ -18,7 +18,9 @@ MORE_THAN_A_PAGE = 1005
 
 def test_every_page_of_assistants_is_read(server_url: str, api: httpx.Client) -> None:
     def create(index: int) -> None:
-        body = {"graph_id": "typed", "name": f"many-{index}", "metadata": {"paging": "yes"}}
+        # a context of its own: Aegra keeps one assistant per graph and config (server-behaviour.md §15)
+        body = {"graph_id": "typed", "name": f"many-{index}", "metadata": {"paging": "yes"},
+                "context": {"system_prompt": f"many-{index}"}}
         api.post("/assistants", json=body).raise_for_status()
 
     with ThreadPoolExecutor(4) as pool:
