@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import DevServerError
+from reconciler.server.appconfig import with_moved_targets
 from reconciler.server.jsdevserver import JS_SERVER_ENV, is_js_config, js_config_for, langgraphjs_command
 
 __all__ = [
@@ -97,18 +98,8 @@ def _abs_target(target: str, base: Path) -> str:
 
 def absolutize_config(raw: dict[str, Any], base: Path) -> dict[str, Any]:
     """Copy of a langgraph.json dict whose CWD-relative paths are resolved against ``base`` (its folder)."""
-    cfg = dict(raw)
-    graphs = cfg.get("graphs")
-    if isinstance(graphs, dict):
-        new_graphs: dict[str, Any] = {}
-        for graph_id, spec in graphs.items():
-            if isinstance(spec, str):
-                new_graphs[graph_id] = _abs_target(spec, base)
-            elif isinstance(spec, dict) and isinstance(spec.get("path"), str):
-                new_graphs[graph_id] = {**spec, "path": _abs_target(spec["path"], base)}
-            else:
-                new_graphs[graph_id] = spec
-        cfg["graphs"] = new_graphs
+    sections = (("auth", "path"), ("http", "app"), ("priority", "path"), ("encryption", "path"))
+    cfg = with_moved_targets(raw, lambda target: _abs_target(target, base), sections)
     # `langgraph dev` appends CWD and every dependency that is an existing dir (relative to CWD) to sys.path.
     deps: list[Any] = []
     for dep in cfg.get("dependencies", []) or []:
@@ -120,10 +111,6 @@ def absolutize_config(raw: dict[str, Any], base: Path) -> dict[str, Any]:
     cfg["dependencies"] = deps
     if isinstance(cfg.get("env"), str) and not Path(cfg["env"]).is_absolute():
         cfg["env"] = str((base / cfg["env"]).resolve())
-    for section, key in (("auth", "path"), ("http", "app"), ("priority", "path"), ("encryption", "path")):
-        conf = cfg.get(section)
-        if isinstance(conf, dict) and isinstance(conf.get(key), str):
-            cfg[section] = {**conf, key: _abs_target(conf[key], base)}
     return cfg
 
 

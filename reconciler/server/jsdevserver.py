@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import DevServerError
+from reconciler.server.appconfig import with_moved_targets
 
 __all__ = ["JS_SERVER_ENV", "is_js_config", "js_config_for", "langgraphjs_command"]
 
@@ -58,22 +59,8 @@ def _relative_target(target: str, base: Path, workdir: Path) -> str:
 
 def js_config_for(raw: dict[str, Any], base: Path, workdir: Path) -> dict[str, Any]:
     """The langgraph.json to serve from ``workdir``: graph, auth and http paths relative to it, env file absolute."""
-    cfg = dict(raw)
-    graphs = cfg.get("graphs")
-    if isinstance(graphs, dict):
-        moved: dict[str, Any] = {}
-        for graph_id, spec in graphs.items():
-            if isinstance(spec, str):
-                moved[graph_id] = _relative_target(spec, base, workdir)
-            elif isinstance(spec, dict) and isinstance(spec.get("path"), str):
-                moved[graph_id] = {**spec, "path": _relative_target(spec["path"], base, workdir)}
-            else:
-                moved[graph_id] = spec
-        cfg["graphs"] = moved
-    for section, key in (("auth", "path"), ("http", "app")):
-        conf = cfg.get(section)
-        if isinstance(conf, dict) and isinstance(conf.get(key), str):
-            cfg[section] = {**conf, key: _relative_target(conf[key], base, workdir)}
+    cfg = with_moved_targets(raw, lambda target: _relative_target(target, base, workdir),
+                             (("auth", "path"), ("http", "app")))
     if isinstance(cfg.get("env"), str):
         cfg["env"] = str((base / cfg["env"]).resolve())
     return cfg
