@@ -180,3 +180,17 @@ def test_the_schemas_workflow_fails_a_pull_request_whose_graphs_changed_the_sche
     compare = steps["Compare with the committed schemas"]["run"]
     assert "git diff --exit-code --stat -- schemas/" in compare
     assert "Run \\`reconciler schemas pull --config $LANGGRAPH_CONFIG\\` and commit the result." in compare
+
+
+def test_a_langgraph_js_apps_schemas_workflow_installs_its_node_packages_not_pip_dependencies() -> None:
+    def install_step(js_app: bool) -> str:
+        options = WorkflowOptions(pip_spec=".", js_app=js_app)
+        workflow = yaml.safe_load(render_workflows(options)["schemas.yml"])
+        steps = {step["name"]: step for step in workflow["jobs"]["schemas"]["steps"]}
+        run: str = steps["Install reconciler and the app"]["run"]
+        return run
+
+    js, python = install_step(True), install_step(False)
+    assert "if [ -f package-lock.json ]; then npm ci; else npm install; fi" in js
+    assert "jq -r '.dependencies[]?'" not in js
+    assert "jq -r '.dependencies[]?'" in python and "npm" not in python

@@ -82,10 +82,24 @@ def _workflow_files(root: Path, git_root: Path | None, options: InitOptions) -> 
         workdir=_app_folder(root, workflow_root),
         default_branch=default_branch(root) if git_root is not None else "main",
         config=Path(os.path.relpath(options.config.resolve(), root.resolve())).as_posix(),
+        js_app=_is_js_app(options.config),
     )
     folder = workflow_root / ".github" / "workflows"
     rendered = render_workflows(workflow_options)
     return {folder / workflow_options.file_name(name): text for name, text in rendered.items()}
+
+
+def _is_js_app(config: Path) -> bool:
+    """Whether ``config`` (a langgraph.json) is a LangGraph.js app's; False when it cannot be read."""
+    import json
+
+    from reconciler.server.jsdevserver import is_js_config
+
+    try:
+        raw = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(raw, dict) and is_js_config(raw)
 
 
 def _write_workflows(root: Path, git_root: Path | None, options: InitOptions) -> int:

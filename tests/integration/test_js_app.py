@@ -45,6 +45,8 @@ def test_init_on_a_js_app_pulls_its_schemas_from_the_js_server(js_app: Path, run
         "model_name"]["enum"] == ["anthropic", "openai"]
     assert not (js_app / ".langgraph_api").exists(), "the server's state belongs in its temp folder"
     assert "# LangGraph API" not in (js_app / ".gitignore").read_text(), "the CLI edits the .gitignore by its config"
+    (schemas_workflow,) = (js_app / ".github" / "workflows").glob("*schemas.yml")
+    assert "npm ci" in schemas_workflow.read_text(), "CI installs the app's Node.js packages to pull its schemas"
 
 
 def test_dry_run_on_a_js_app_applies_its_examples_and_ends_with_no_changes(js_app: Path, run_cli: RunCli) -> None:

@@ -35,6 +35,8 @@ class WorkflowOptions:
     """The branch the apply workflow applies on push."""
     config: str = "langgraph.json"
     """The app's langgraph.json, relative to ``workdir``: the schemas workflow pulls from its graphs."""
+    js_app: bool = False
+    """A LangGraph.js app: the schemas workflow installs its Node.js packages, not pip dependencies."""
 
     @property
     def slug(self) -> str:
@@ -63,10 +65,25 @@ def _render(template: str, options: WorkflowOptions) -> str:
         "@@APP_PATHS@@": "**" if options.workdir in ("", ".") else f"{options.workdir}/**",
         "@@LABEL@@": "" if options.slug == "reconciler" else f" ({options.workdir})",
         "@@PATHS@@": "\n".join(f'      - "{_watched_path(options.workdir, path)}"' for path in options.watched),
+        "@@INSTALL_APP@@": _JS_APP_INSTALL if options.js_app else _PYTHON_APP_INSTALL,
     }
     for placeholder, value in replacements.items():
         template = template.replace(placeholder, value)
     return template
+
+
+_PYTHON_APP_INSTALL = """\
+          # The dependencies of langgraph.json are pip requirements or paths relative to its folder.
+          cd "$(dirname "$LANGGRAPH_CONFIG")"
+          jq -r '.dependencies[]?' "$(basename "$LANGGRAPH_CONFIG")" | while read -r dependency; do
+            python -m pip install "$dependency"
+          done
+"""
+_JS_APP_INSTALL = """\
+          # A LangGraph.js app: its Node.js packages (the runner's Node.js), which the JS dev server loads.
+          cd "$(dirname "$LANGGRAPH_CONFIG")"
+          if [ -f package-lock.json ]; then npm ci; else npm install; fi
+"""
 
 
 def _watched_path(workdir: str, path: str) -> str:
