@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 from reconciler.commands.apply import smoke_test
-from reconciler.commands.base import PlanOptions, make_plan, say, warn
-from reconciler.errors import InvalidSpecError, SettingsError
+from reconciler.commands.base import PlanOptions, make_plan, say, warn, without_secrets
+from reconciler.errors import ApplyInterruptedError, InvalidSpecError, SettingsError
 from reconciler.settings import Settings, colour_wanted
 from reconciler.validation.schema import serialise as serialise_schema
 
@@ -47,7 +47,12 @@ def run(settings: Settings, config: Path) -> int:
         options = PlanOptions(url=server.url, skip_numeric_pins=True)
         first = make_plan(local, options, client)
         say(render(first, "text", color=colour_wanted(sys.stdout)))
-        report = smoke_test(first, apply_plan(first, client), client, enabled=True, progress=False)
+        try:
+            report = smoke_test(first, apply_plan(first, client), client, enabled=True, progress=False)
+        except ApplyInterruptedError as stopped:  # the report of what was written, as apply prints it
+            say(without_secrets(stopped.report.render_text()))  # type: ignore[attr-defined]
+            warn(without_secrets(f"error: {stopped}"))
+            return stopped.exit_code
         say(report.render_text())
         second = make_plan(local, options, client)
         say(render(second, "text", color=colour_wanted(sys.stdout)))

@@ -90,3 +90,23 @@ def test_a_bug_after_the_writes_keeps_the_report(
     assert report_line in result.stdout
     assert error in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.any_server  # dry-run starts its own local server from langgraph.json
+def test_dry_run_prints_the_report_when_a_write_meets_a_bug(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.helpers import REPO_ROOT
+
+    monkeypatch.chdir(repo.root)
+    monkeypatch.delenv("RECONCILER_DEBUG", raising=False)
+
+    def buggy(self: Any, action: Create) -> Any:
+        raise KeyError("configurable")
+
+    monkeypatch.setattr(apply._Executor, "_create", buggy)
+    result = CliRunner().invoke(app, ["dry-run", "--config", str(REPO_ROOT / "langgraph.json")],
+                                catch_exceptions=False)
+
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert "FAILED: unexpected error: KeyError: 'configurable'" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "error: apply stopped by an unexpected error (KeyError: 'configurable'; this is a bug" in result.stderr
