@@ -18,12 +18,10 @@ import argparse
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -35,6 +33,7 @@ if str(REPO_ROOT) not in sys.path:
 
 import yaml  # noqa: E402
 from langgraph_sdk import get_sync_client  # noqa: E402
+from timing import timed  # noqa: E402
 
 from reconciler.applying.apply import apply_plan  # noqa: E402
 from reconciler.commands.base import PlanOptions, make_plan  # noqa: E402
@@ -83,16 +82,6 @@ def write_repo(root: Path, n: int) -> None:
         docs = [spec(i) for i in range(start, min(start + PER_FILE, n))]
         text = yaml.safe_dump_all(docs, sort_keys=False, explicit_start=False)
         (specs_dir / f"bench-{start // PER_FILE:04d}.yaml").write_text(text, encoding="utf-8")
-
-
-def timed(fn: Callable[[], int], repeat: int) -> tuple[float, int]:
-    """Median wall time of ``repeat`` runs, and the request count of the last run (they are all equal)."""
-    times, requests = [], 0
-    for _ in range(repeat):
-        start = time.perf_counter()
-        requests = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), requests
 
 
 def reconciler_in_process(settings: Settings, url: str) -> int:
