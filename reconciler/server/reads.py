@@ -63,7 +63,10 @@ class AssistantReads:
         """Inside the block, the first ``list_owned(owner)`` answers with a search sent on entering it, from a
         thread: its round trips and the server's work overlap with what the caller does meanwhile (reading
         its files). A failure of that search is raised by ``list_owned``, as if it had been sent then; a search
-        nobody asked for is dropped."""
+        nobody asked for is dropped. With a parallelism of 1 it is sent when asked for: one request at a time."""
+        if self.parallelism <= 1:
+            yield
+            return
         ahead: SearchAhead[LiveAssistant] = SearchAhead(owner)
         thread = threading.Thread(target=ahead.run, args=(self._search_owned,), name="owner-search", daemon=True)
         self._ahead = ahead
