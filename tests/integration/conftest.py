@@ -19,6 +19,10 @@ pytestmark = pytest.mark.integration
 
 OWNER = "example"
 
+LEAVES_CONTEXT_BEHIND = ("inmem", "js")
+"""The runtimes whose set_latest restores config, metadata, name and description but not context and graph_id
+(the in-memory runtime and the LangGraph.js dev server); the Postgres-backed runtime restores every field."""
+
 
 @dataclass
 class Repo:

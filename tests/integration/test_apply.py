@@ -6,17 +6,13 @@ import json
 
 import pytest
 
-from tests.integration.conftest import Repo
+from tests.integration.conftest import LEAVES_CONTEXT_BEHIND, Repo
 
 pytestmark = pytest.mark.integration
 
 NEW_PROMPT_LINE = "Answer briefly and cite the help-centre article you used."
 EDITED_PROMPT_LINE = "Answer in one sentence."
 
-
-LEAVES_CONTEXT_BEHIND = ("inmem", "js")
-"""The runtimes whose set_latest restores config, metadata, name and description but not context and graph_id
-(the in-memory runtime and the LangGraph.js dev server); the Postgres-backed runtime restores every field."""
 
 def test_round_trip_converges_and_a_second_apply_moves_no_version(repo: Repo) -> None:
     first = repo.cli("apply", "--auto-approve")
