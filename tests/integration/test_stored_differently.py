@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from reconciler.applying.apply import apply_plan
+from reconciler.applying.report import ApplyReport
 from reconciler.desired.spec import AssistantSpec
 from reconciler.errors import PlanError
 from reconciler.planning.plan import Plan
@@ -34,6 +35,13 @@ def plan_for(client: LangGraphClient, url: str, spec: AssistantSpec) -> Plan:
     return build_plan(request, client)
 
 
+def write_a_nul(client: LangGraphClient, url: str, first: str) -> ApplyReport:
+    """Apply the NUL-holding spec, as a create or (after a plain version) as an update."""
+    if first == "update":
+        assert apply_plan(plan_for(client, url, nul_bot("plain")), client).ok
+    return apply_plan(plan_for(client, url, nul_bot("a\x00b")), client)
+
+
 @pytest.mark.parametrize("first", ["create", "update"])
 def test_a_value_stored_differently_fails_the_readback_and_the_next_plan_names_it(
     repo: Repo, first: str, runtime: str
@@ -41,9 +49,7 @@ def test_a_value_stored_differently_fails_the_readback_and_the_next_plan_names_i
     if runtime in ("pg", "js"):
         pytest.skip("the Postgres-backed runtime refuses NUL, the LangGraph.js server keeps it: see the tests below")
     with LangGraphClient(repo.url) as client:
-        if first == "update":
-            assert apply_plan(plan_for(client, repo.url, nul_bot("plain")), client).ok
-        report = apply_plan(plan_for(client, repo.url, nul_bot("a\x00b")), client)
+        report = write_a_nul(client, repo.url, first)
         with pytest.raises(PlanError) as again:
             plan_for(client, repo.url, nul_bot("a\x00b"))
 
@@ -70,9 +76,7 @@ def test_a_value_the_server_refuses_fails_the_write_and_stores_nothing(repo: Rep
     if runtime != "pg":
         pytest.skip("the in-memory runtime stores NUL as U+FFFD: see the test above")
     with LangGraphClient(repo.url) as client:
-        if first == "update":
-            assert apply_plan(plan_for(client, repo.url, nul_bot("plain")), client).ok
-        report = apply_plan(plan_for(client, repo.url, nul_bot("a\x00b")), client)
+        report = write_a_nul(client, repo.url, first)
         again = plan_for(client, repo.url, nul_bot("a\x00b"))
 
     (outcome,) = report.outcomes
@@ -91,9 +95,7 @@ def test_a_value_stored_as_sent_applies_and_plans_nothing_more(repo: Repo, first
     if runtime != "js":
         pytest.skip("only the LangGraph.js server stores a NUL character as sent")
     with LangGraphClient(repo.url) as client:
-        if first == "update":
-            assert apply_plan(plan_for(client, repo.url, nul_bot("plain")), client).ok
-        report = apply_plan(plan_for(client, repo.url, nul_bot("a\x00b")), client)
+        report = write_a_nul(client, repo.url, first)
         again = plan_for(client, repo.url, nul_bot("a\x00b"))
 
     assert [(outcome.action, outcome.status) for outcome in report.outcomes] == [(first, "applied")]
